@@ -1,0 +1,91 @@
+/**
+ * Ports: the only ways core logic (services/) reaches the outside world. Adapters in providers/,
+ * store/ and events/ implement them; unit tests pass fakes.
+ */
+import type { AssetRef, AssetSnapshot, AssetState, RateLimitStats, SyncStatus } from "../models/batch.js";
+import type { ProviderError } from "../models/errors.js";
+import type { PriceUpdateEvent } from "../models/price-event.js";
+
+/** Time source. Everything that reads time or sleeps takes one, so tests can drive time. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Counts what one unit of work (a batch, a queue run) spent from the call budget. */
+export interface CallUsage {
+  calls: number;
+  waits: number;
+}
+
+/** The provider key's call budget. Every provider HTTP request spends one token. */
+export interface CallBudget {
+  /**
+   * Waits until a call may be made and spends a token. Resolves with the milliseconds waited;
+   * rejects with the signal's reason if it aborts while waiting.
+   */
+  acquire(signal?: AbortSignal): Promise<number>;
+  /** Calls that may be made now without waiting. */
+  remaining(): number;
+  stats(): RateLimitStats;
+}
+
+/** Result of fetching one asset: a validated snapshot, or why there is none. */
+export type SnapshotOutcome =
+  | { symbol: string; ok: true; snapshot: AssetSnapshot }
+  | { symbol: string; ok: false; error: ProviderError };
+
+export interface FetchOptions {
+  signal?: AbortSignal;
+  /** Filled in by the provider: calls made and budget waits. */
+  usage: CallUsage;
+}
+
+/** Market data source (Polygon / Massive). */
+export interface MarketDataProvider {
+  /**
+   * Fetches the latest snapshot of each asset, spending one budget token per HTTP call. Returns
+   * one outcome per requested asset, in order. Throws only when the signal aborts.
+   */
+  fetchSnapshots(assets: readonly AssetRef[], options: FetchOptions): Promise<SnapshotOutcome[]>;
+}
+
+export interface SyncStatusUpdate {
+  symbol: string;
+  status: SyncStatus;
+  error: string | null;
+}
+
+/** Persistence of prices and sync status (PostgreSQL tables of ET-DATA-001). */
+export interface AssetStore {
+  /**
+   * For each snapshot: merges `{"last_update": …}` into `trading.symbols.metadata` and marks the
+   * sync SUCCESS, all in one transaction.
+   */
+  saveSnapshots(snapshots: readonly AssetSnapshot[]): Promise<void>;
+  /** Upserts `data_sources.data_sync_status` rows for the `polygon` provider. */
+  setSyncStatus(updates: readonly SyncStatusUpdate[]): Promise<void>;
+  /** Latest stored price and sync state, for the given symbols or every catalog asset. */
+  loadAssetStates(symbols?: readonly string[]): Promise<AssetState[]>;
+}
+
+/** Publishes committed price updates (Redis channel asset:update:{SYMBOL}, or in-process). */
+export interface PriceEventPublisher {
+  publish(snapshots: readonly AssetSnapshot[]): Promise<void>;
+}
+
+/** Receives every price update published by any replica, as the spec's event body. */
+export interface PriceEventSource {
+  /** Calls `listener` for each update until the returned function is called. */
+  subscribe(listener: (event: PriceUpdateEvent) => void): () => void;
+}
+
+/** Structured logger (a pino subset). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
