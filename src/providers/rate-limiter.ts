@@ -1,0 +1,139 @@
+/**
+ * The provider key's call budget (ET-DATA-001 §3.3), as an exact sliding log: a call is allowed
+ * at time t only if fewer than `limit` calls were made in (t − window, t]. Unlike the spec's
+ * fixed window, this never lets 2×limit calls through around a window boundary.
+ *
+ * Single process only; sharing the budget between replicas comes later.
+ */
+import type { RateLimitStats } from "../models/batch.js";
+import type { CallBudget, Clock } from "../services/ports.js";
+
+export interface RateLimiterOptions {
+  /** Calls allowed in any window. */
+  limit: number;
+  windowSeconds: number;
+  clock: Clock;
+}
+
+export class RateLimiter implements CallBudget {
+  readonly limit: number;
+  readonly windowSeconds: number;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  /** Times of the calls still inside the window, oldest first; never longer than `limit`. */
+  private readonly calls: number[] = [];
+  private blockedUntil = 0;
+  /** Settles when the last queued acquirer has had its turn: acquirers are served FIFO. */
+  private tail: Promise<void> = Promise.resolve();
+  private totalCalls = 0;
+  private totalWaits = 0;
+
+  constructor(options: RateLimiterOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(`rate limit must be a positive integer, got ${options.limit}`);
+    }
+    if (!(options.windowSeconds > 0)) {
+      throw new RangeError(`rate window must be positive seconds, got ${options.windowSeconds}`);
+    }
+    this.limit = options.limit;
+    this.windowSeconds = options.windowSeconds;
+    this.windowMs = options.windowSeconds * 1000;
+    this.clock = options.clock;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    const startedAt = this.clock.now();
+    const previous = this.tail;
+    let finishTurn = (): void => {};
+    this.tail = new Promise<void>((resolve) => {
+      finishTurn = resolve;
+    });
+    try {
+      await waitUnlessAborted(previous, signal);
+      await this.waitForSlot(signal);
+      const waitedMs = this.clock.now() - startedAt;
+      // Waiting behind other acquirers counts too: the caller was held back by the budget.
+      if (waitedMs > 0) this.totalWaits += 1;
+      return waitedMs;
+    } finally {
+      // An aborted waiter leaves at once, but the one behind it still waits for our predecessor.
+      void previous.then(finishTurn);
+    }
+  }
+
+  /** Calls that may be made now without waiting. */
+  remaining(): number {
+    const now = this.clock.now();
+    if (now < this.blockedUntil) return 0;
+    this.forgetCallsBefore(now);
+    return this.limit - this.calls.length;
+  }
+
+  /** When the next call may be made: now when calls remain. */
+  get resetAt(): Date {
+    const now = this.clock.now();
+    this.forgetCallsBefore(now);
+    return new Date(this.nextSlotAt(now));
+  }
+
+  /** The provider answered 429: no call may be made before `epochMs`. */
+  blockUntil(epochMs: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, epochMs);
+  }
+
+  stats(): RateLimitStats {
+    const now = this.clock.now();
+    this.forgetCallsBefore(now);
+    return {
+      limit: this.limit,
+      windowSeconds: this.windowSeconds,
+      currentCalls: this.calls.length,
+      remaining: this.remaining(),
+      resetAt: new Date(this.nextSlotAt(now)),
+      totalCalls: this.totalCalls,
+      totalWaits: this.totalWaits,
+    };
+  }
+
+  /** Runs in the caller's turn: sleeps until a slot is free, then spends it. */
+  private async waitForSlot(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      this.forgetCallsBefore(now);
+      const slotAt = this.nextSlotAt(now);
+      if (slotAt <= now) {
+        this.calls.push(now);
+        this.totalCalls += 1;
+        return;
+      }
+      // Loop rather than trust one sleep: blockUntil may move the slot while we sleep.
+      await this.clock.sleep(slotAt - now, signal);
+    }
+  }
+
+  private nextSlotAt(now: number): number {
+    const oldest = this.calls[0];
+    const windowFreesAt =
+      this.calls.length >= this.limit && oldest !== undefined ? oldest + this.windowMs : now;
+    return Math.max(now, windowFreesAt, this.blockedUntil);
+  }
+
+  private forgetCallsBefore(now: number): void {
+    while (this.calls.length > 0 && (this.calls[0] as number) <= now - this.windowMs) this.calls.shift();
+  }
+}
+
+/** Resolves when `turn` settles; rejects with the signal's reason if it aborts first. */
+function waitUnlessAborted(turn: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return turn;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void turn.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
+}
