@@ -1,0 +1,22 @@
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { BatchService } from "../../gen/batch/v1/batch_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { createHealthService, type HealthRegistry } from "./health.js";
+import { registerReflection } from "./reflection.js";
+
+export interface RouteDeps {
+  batchService: ServiceImpl<typeof BatchService>;
+  health: HealthRegistry;
+}
+
+/** Every service the server speaks: BatchService, grpc.health.v1 and reflection v1 + v1alpha. */
+export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(BatchService, deps.batchService);
+    router.service(Health, createHealthService(deps.health));
+    registerReflection(router, [BatchService, Health]);
+  };
+}
+
+/** Service names reported by grpc.health.v1 besides the whole server (""). */
+export const HEALTH_SERVICE_NAMES = [BatchService.typeName];

@@ -1,0 +1,162 @@
+/**
+ * Composition root: config → adapters → services → server → signals. The only file that reads
+ * the environment and listens.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
+import { createAdminGuard } from "./api/auth.js";
+import { createBatchService } from "./api/batch-service.js";
+import { HealthRegistry } from "./api/health.js";
+import { HEALTH_SERVICE_NAMES } from "./api/routes.js";
+import { type AssetCatalog, loadAssetCatalog } from "./config/priority-assets.js";
+import { loadSettings, type Settings } from "./config/settings.js";
+import { openEvents } from "./events/open-events.js";
+import { createLogger } from "./logger.js";
+import { PolygonClient } from "./providers/polygon-client.js";
+import { RateLimiter } from "./providers/rate-limiter.js";
+import { startSandbox } from "./providers/sandbox/server.js";
+import { buildServer } from "./server.js";
+import { AssetUpdater } from "./services/asset-updater.js";
+import { BatchOrchestrator } from "./services/batch-orchestrator.js";
+import { systemClock } from "./services/clock.js";
+import { PriorityQueue } from "./services/priority-queue.js";
+import { openStore } from "./store/open-store.js";
+
+/** Exit code for a configuration the service cannot start with. */
+const EXIT_BAD_CONFIG = 2;
+/** Shutdown must finish within 10 s; leave room below it. */
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+function readConfig(): { settings: Settings; catalog: AssetCatalog } {
+  try {
+    const settings = loadSettings(process.env);
+    return { settings, catalog: loadAssetCatalog(settings.assetsFile) };
+  } catch (err) {
+    // Catalog errors already start with "ASSETS_FILE <path>:".
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`data-service: configuration error: ${message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}
+
+async function main(): Promise<void> {
+  const { settings, catalog } = readConfig();
+  const logger = createLogger(settings.logLevel);
+  const clock = systemClock;
+  const closers: Array<() => Promise<void>> = [];
+  const health = new HealthRegistry(HEALTH_SERVICE_NAMES);
+
+  let provider: { baseUrl: string; apiKey: string };
+  if (settings.polygonApiKey) {
+    provider = { baseUrl: settings.polygonBaseUrl, apiKey: settings.polygonApiKey };
+  } else {
+    const key = randomBytes(16).toString("hex");
+    const sandbox = await startSandbox({
+      keys: [
+        {
+          key,
+          plan: "paid",
+          limit: settings.polygonRateLimit,
+          windowMs: settings.polygonRateWindowSeconds * 1000,
+        },
+      ],
+    });
+    closers.push(() => sandbox.close());
+    provider = { baseUrl: sandbox.url, apiKey: key };
+    logger.info(
+      { url: sandbox.url },
+      "POLYGON_API_KEY is unset: using the built-in sandbox provider (simulated market)",
+    );
+  }
+
+  const budget = new RateLimiter({
+    limit: settings.polygonRateLimit,
+    windowSeconds: settings.polygonRateWindowSeconds,
+    clock,
+  });
+  const client = new PolygonClient({ ...provider, budget, logger });
+
+  const storage = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, logger });
+  closers.unshift(() => storage.close());
+  await storage.store.upsertCatalog(catalog.all());
+  const events = await openEvents({ redisUrl: settings.redisUrl, logger });
+  closers.unshift(() => events.close());
+  logger.info({ store: storage.kind, events: events.kind }, "storage ready");
+
+  const queue = new PriorityQueue({ clock });
+  const updater = new AssetUpdater({
+    provider: client,
+    store: storage.store,
+    publisher: events.publisher,
+    logger,
+  });
+  const orchestrator = new BatchOrchestrator({
+    updater,
+    queue,
+    catalog,
+    store: storage.store,
+    budget,
+    clock,
+    logger,
+    intervals: {
+      batchSeconds: settings.batchIntervalSeconds,
+      queueSeconds: settings.queueIntervalSeconds,
+      queueItemsPerRun: settings.queueItemsPerRun,
+      enqueueSeconds: settings.enqueueIntervalSeconds,
+    },
+  });
+
+  const server = buildServer({
+    batchService: createBatchService({
+      orchestrator,
+      catalog,
+      store: storage.store,
+      budget,
+      prices: events.source,
+      clock,
+      staleAfterSeconds: settings.staleAfterSeconds,
+      requireAdmin: createAdminGuard(settings.batchAdminToken),
+    }),
+    health,
+    logger,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.http.once("error", reject);
+    server.http.listen(settings.port, settings.host, () => resolve());
+  });
+  await storage.store.ping();
+  health.setAll(ServingStatus.SERVING);
+  orchestrator.start();
+  const { address, port } = server.http.address() as AddressInfo;
+  logger.info(
+    { address, port, adminRpcs: settings.batchAdminToken ? "enabled" : "disabled (BATCH_ADMIN_TOKEN unset)" },
+    "data-service listening",
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error({}, "shutdown deadline passed; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    health.setAll(ServingStatus.NOT_SERVING);
+    await orchestrator.stop();
+    await server.close();
+    for (const close of closers) await close();
+    logger.info({}, "stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `data-service: failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});
