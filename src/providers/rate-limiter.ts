@@ -51,11 +51,11 @@ export class RateLimiter implements CallBudget {
     });
     try {
       await waitUnlessAborted(previous, signal);
-      await this.waitForSlot(signal);
-      const waitedMs = this.clock.now() - startedAt;
-      // Waiting behind other acquirers counts too: the caller was held back by the budget.
-      if (waitedMs > 0) this.totalWaits += 1;
-      return waitedMs;
+      const slept = await this.waitForSlot(signal);
+      // Only a wait for a free slot is a budget wait; taking turns behind others is not.
+      if (!slept) return 0;
+      this.totalWaits += 1;
+      return this.clock.now() - startedAt;
     } finally {
       // An aborted waiter leaves at once, but the one behind it still waits for our predecessor.
       void previous.then(finishTurn);
@@ -96,8 +96,9 @@ export class RateLimiter implements CallBudget {
     };
   }
 
-  /** Runs in the caller's turn: sleeps until a slot is free, then spends it. */
-  private async waitForSlot(signal: AbortSignal | undefined): Promise<void> {
+  /** Runs in the caller's turn: sleeps until a slot is free, then spends it. True if it slept. */
+  private async waitForSlot(signal: AbortSignal | undefined): Promise<boolean> {
+    let slept = false;
     for (;;) {
       const now = this.clock.now();
       this.forgetCallsBefore(now);
@@ -105,10 +106,11 @@ export class RateLimiter implements CallBudget {
       if (slotAt <= now) {
         this.calls.push(now);
         this.totalCalls += 1;
-        return;
+        return slept;
       }
       // Loop rather than trust one sleep: blockUntil may move the slot while we sleep.
       await this.clock.sleep(slotAt - now, signal);
+      slept = true;
     }
   }
 

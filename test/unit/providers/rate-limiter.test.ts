@@ -107,6 +107,16 @@ describe("RateLimiter acquire", () => {
     expect(limiter.stats()).toMatchObject({ totalCalls: 3, totalWaits: 1 });
   });
 
+  it("does not count taking turns behind other acquirers as a wait while slots are free", async () => {
+    // A clock that moves 1 ms on every reading: time passes between turns, as on a busy loop.
+    let t = 1_000_000;
+    const ticking = { now: () => t++, sleep: async () => {} };
+    const limiter = new RateLimiter({ limit: 5, windowSeconds: 60, clock: ticking });
+    const waited = await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
+    expect(waited).toEqual([0, 0, 0]);
+    expect(limiter.stats()).toMatchObject({ totalCalls: 3, totalWaits: 0 });
+  });
+
   it("serves concurrent acquirers in arrival order", async () => {
     const { clock, limiter } = setup(1, 10);
     const order: string[] = [];
