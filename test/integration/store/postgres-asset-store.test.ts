@@ -1,0 +1,279 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AssetDefinition, AssetSnapshot } from "../../../src/models/batch.js";
+import { migrate } from "../../../src/store/migrate.js";
+import { type OpenedStore, openStore } from "../../../src/store/open-store.js";
+import { PostgresAssetStore } from "../../../src/store/postgres-asset-store.js";
+import { makeSnapshot } from "../../support/fakes.js";
+import { createTestDatabase } from "../../support/postgres.js";
+
+const SEEDED = ["XAUUSD", "EURUSD", "BTCUSD", "ETHUSDT", "GBPUSD", "USDJPY", "XAGUSD", "AUDUSD", "USDCAD"];
+const AT = Date.parse("2026-01-02T03:04:05.678Z");
+
+interface Backend {
+  name: string;
+  open(): Promise<{ opened: OpenedStore; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: "PostgreSQL server",
+    async open() {
+      const database = await createTestDatabase();
+      // dataDir is ignored when a databaseUrl is given.
+      const opened = await openStore({ databaseUrl: database.url, dataDir: "unused" });
+      const cleanup = async () => {
+        await opened.close();
+        await database.drop();
+      };
+      return { opened, cleanup };
+    },
+  },
+  {
+    name: "embedded PGlite",
+    async open() {
+      const dataDir = await mkdtemp(path.join(tmpdir(), "data-service-store-"));
+      const opened = await openStore({ dataDir });
+      const cleanup = async () => {
+        await opened.close();
+        await rm(dataDir, { recursive: true });
+      };
+      return { opened, cleanup };
+    },
+  },
+];
+
+function gold(overrides: Partial<AssetSnapshot> = {}): AssetSnapshot {
+  return { ...makeSnapshot("XAUUSD", AT, 2650.3), dailyOpen: 2640, dailyHigh: 2660.25, ...overrides };
+}
+
+describe.each(backends)("PostgresAssetStore on $name", (backend) => {
+  let opened: OpenedStore;
+  let cleanup: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    ({ opened, cleanup } = await backend.open());
+  });
+  afterAll(async () => {
+    await cleanup?.();
+  });
+  beforeEach(async () => {
+    await sql("DELETE FROM data_sources.data_sync_status");
+    await sql("DELETE FROM trading.symbols WHERE symbol <> ALL ($1::text[])", [SEEDED]);
+    await sql("UPDATE trading.symbols SET metadata = '{}', is_active = true");
+  });
+
+  async function sql<R extends object = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]> {
+    return (await opened.pool.query(text, values)).rows as R[];
+  }
+
+  async function metadataOf(symbol: string): Promise<unknown> {
+    const [row] = await sql<{ metadata: unknown }>("SELECT metadata FROM trading.symbols WHERE symbol = $1", [
+      symbol,
+    ]);
+    return row?.metadata;
+  }
+
+  it("applies each migration once: running them again changes nothing", async () => {
+    expect(await migrate(opened.pool)).toEqual([]);
+    const rows = await sql("SELECT version FROM public.data_service_migrations ORDER BY version");
+    expect(rows).toEqual([{ version: "0001_schema" }, { version: "0002_seed" }]);
+  });
+
+  it("seeds the polygon provider and the spec's nine assets", async () => {
+    expect(await sql("SELECT code FROM data_sources.api_providers")).toEqual([{ code: "polygon" }]);
+    const [xau] = await sql("SELECT * FROM trading.symbols WHERE symbol = 'XAUUSD'");
+    expect(xau).toMatchObject({
+      name: "Gold Spot / US Dollar",
+      asset_type: "forex",
+      base_asset: "XAU",
+      quote_asset: "USD",
+      price_precision: 2,
+      polygon_ticker: "C:XAUUSD",
+      priority: 1,
+      is_active: true,
+    });
+    const states = await opened.store.loadAssetStates();
+    // Priority first (critical, high, medium), then symbol.
+    expect(states.map((s) => s.symbol)).toEqual([
+      "BTCUSD",
+      "EURUSD",
+      "XAUUSD",
+      "ETHUSDT",
+      "GBPUSD",
+      "USDJPY",
+      "AUDUSD",
+      "USDCAD",
+      "XAGUSD",
+    ]);
+    expect(states.every((s) => s.latest === null && s.syncStatus === null)).toBe(true);
+  });
+
+  it("saveSnapshots merges last_update into metadata as the spec's UPDATE, keeping other keys", async () => {
+    await sql(`UPDATE trading.symbols
+                  SET metadata = '{"exchange": "OTC", "last_update": {"bid": 1, "volume": 9}}',
+                      updated_at = now() - interval '1 hour'
+                WHERE symbol = 'XAUUSD'`);
+
+    await opened.store.saveSnapshots([gold(), makeSnapshot("EURUSD", AT, 1.04)]);
+
+    expect(await metadataOf("XAUUSD")).toEqual({
+      exchange: "OTC",
+      last_update: {
+        bid: 2649.8,
+        ask: 2650.8,
+        spread: 1,
+        last_price: 2650.3,
+        daily_open: 2640,
+        daily_high: 2660.25,
+        daily_low: null,
+        daily_close: null,
+        timestamp: "2026-01-02T03:04:05.678Z",
+        source: "polygon",
+      },
+    });
+    const [touched] = await sql(
+      "SELECT updated_at > now() - interval '1 minute' AS fresh FROM trading.symbols WHERE symbol = 'XAUUSD'",
+    );
+    expect(touched).toEqual({ fresh: true });
+    const sync = await sql(`
+      SELECT s.symbol, st.sync_status, st.error_message, st.last_sync_timestamp IS NOT NULL AS synced
+        FROM data_sources.data_sync_status st
+        JOIN trading.symbols s ON s.id = st.ticker_id
+       ORDER BY s.symbol`);
+    expect(sync).toEqual([
+      { symbol: "EURUSD", sync_status: "success", error_message: null, synced: true },
+      { symbol: "XAUUSD", sync_status: "success", error_message: null, synced: true },
+    ]);
+  });
+
+  it("saveSnapshots keeps the last snapshot of a symbol given twice in one call", async () => {
+    await opened.store.saveSnapshots([gold({ lastPrice: 1 }), gold({ lastPrice: 2 })]);
+    const [state] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(state?.latest?.lastPrice).toBe(2);
+  });
+
+  it("saveSnapshots writes no price when the sync status cannot be recorded", async () => {
+    // Without the provider row the sync upsert violates NOT NULL, after the metadata UPDATE ran.
+    await sql("DELETE FROM data_sources.api_providers WHERE code = 'polygon'");
+    try {
+      await expect(opened.store.saveSnapshots([gold()])).rejects.toMatchObject({ code: "23502" });
+      expect(await metadataOf("XAUUSD")).toEqual({});
+    } finally {
+      await sql(
+        "INSERT INTO data_sources.api_providers (code, name) VALUES ('polygon', 'Polygon.io (Massive)')",
+      );
+    }
+  });
+
+  it("setSyncStatus records a failure with its error, and a later success clears it", async () => {
+    await opened.store.setSyncStatus([
+      { symbol: "XAUUSD", status: "failed", error: "HTTP 503" },
+      { symbol: "EURUSD", status: "in_progress", error: null },
+      { symbol: "NOSUCH", status: "failed", error: "ignored like the spec's INSERT … SELECT" },
+    ]);
+    const [eur, xau] = await opened.store.loadAssetStates(["XAUUSD", "EURUSD"]);
+    expect(xau).toMatchObject({
+      symbol: "XAUUSD",
+      syncStatus: "failed",
+      errorMessage: "HTTP 503",
+      latest: null,
+    });
+    expect(xau?.lastSyncAt).toBeInstanceOf(Date);
+    expect(eur).toMatchObject({ symbol: "EURUSD", syncStatus: "in_progress", errorMessage: null });
+
+    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
+    const [after] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(after).toMatchObject({ syncStatus: "success", errorMessage: null });
+    expect(await sql("SELECT count(*) AS n FROM data_sources.data_sync_status")).toEqual([{ n: "2" }]);
+  });
+
+  it("loadAssetStates returns the latest price and sync state of the requested active symbols", async () => {
+    await opened.store.saveSnapshots([gold(), makeSnapshot("USDCAD", AT, 1.4)]);
+    await sql("UPDATE trading.symbols SET is_active = false WHERE symbol = 'USDCAD'");
+
+    const states = await opened.store.loadAssetStates(["XAUUSD", "USDCAD", "NOSUCH", "EURUSD"]);
+
+    expect(states.map((s) => s.symbol)).toEqual(["EURUSD", "XAUUSD"]);
+    expect(states[0]).toEqual({
+      symbol: "EURUSD",
+      latest: null,
+      syncStatus: null,
+      lastSyncAt: null,
+      errorMessage: null,
+    });
+    expect(states[1]).toMatchObject({
+      symbol: "XAUUSD",
+      latest: gold(),
+      syncStatus: "success",
+      errorMessage: null,
+    });
+  });
+
+  it("loadAssetStates treats a last_update it cannot read as no price", async () => {
+    await sql(
+      `UPDATE trading.symbols SET metadata = '{"last_update": {"bid": "n/a"}}' WHERE symbol = 'XAUUSD'`,
+    );
+    const [state] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(state?.latest).toBeNull();
+  });
+
+  it("upsertCatalog adds and refreshes assets, keeps their prices, and becomes the default listing", async () => {
+    await opened.store.saveSnapshots([gold()]);
+    const nzd: AssetDefinition = {
+      symbol: "NZDUSD",
+      polygonTicker: "C:NZDUSD",
+      assetType: "forex",
+      name: "New Zealand Dollar / US Dollar",
+      priority: 4,
+      baseAsset: "NZD",
+      quoteAsset: "USD",
+      pricePrecision: 5,
+    };
+    const goldRenamed: AssetDefinition = {
+      ...nzd,
+      symbol: "XAUUSD",
+      polygonTicker: "C:XAUUSD",
+      name: "Gold",
+      priority: 2,
+    };
+
+    // A store of its own: the catalog it remembers must not narrow the other tests' results.
+    const store = new PostgresAssetStore(opened.pool);
+    await store.upsertCatalog([goldRenamed, nzd]);
+
+    const rows = await sql(`SELECT symbol, name, priority, base_asset, metadata ? 'last_update' AS priced
+                              FROM trading.symbols WHERE symbol IN ('XAUUSD', 'NZDUSD') ORDER BY symbol`);
+    expect(rows).toEqual([
+      {
+        symbol: "NZDUSD",
+        name: "New Zealand Dollar / US Dollar",
+        priority: 4,
+        base_asset: "NZD",
+        priced: false,
+      },
+      { symbol: "XAUUSD", name: "Gold", priority: 2, base_asset: "NZD", priced: true },
+    ]);
+    // Seeded rows outside the configured catalog stay in the table but are no longer listed.
+    expect((await store.loadAssetStates()).map((s) => s.symbol)).toEqual(["XAUUSD", "NZDUSD"]);
+    expect(await store.loadAssetStates(["BTCUSD"])).toHaveLength(1);
+  });
+
+  it("stays usable after a statement fails outside a transaction", async () => {
+    // Guards the embedded pool: PGlite's adapter desynchronises if the failing client is destroyed.
+    await expect(opened.pool.query("SELECT 1 / $1::int", [0])).rejects.toMatchObject({ code: "22012" });
+    const results = await Promise.all([sql("SELECT 5 AS x"), opened.store.loadAssetStates(["XAUUSD"])]);
+    expect(results[0]).toEqual([{ x: 5 }]);
+    expect(results[1].map((s) => s.symbol)).toEqual(["XAUUSD"]);
+  });
+
+  it("answers ping and returns int8 as a string, as node-postgres does", async () => {
+    await expect(opened.store.ping()).resolves.toBeUndefined();
+    expect(await sql("SELECT 9007199254740993::int8 AS big")).toEqual([{ big: "9007199254740993" }]);
+  });
+});
