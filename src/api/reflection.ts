@@ -52,28 +52,20 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
     }
   };
 
-  router.service(v1.ServerReflection, {
-    async *serverReflectionInfo(requests) {
-      for await (const request of requests) {
-        yield {
-          validHost: request.host,
-          originalRequest: request,
-          messageResponse: answer(request.messageRequest),
-        };
-      }
-    },
-  });
-  router.service(v1alpha.ServerReflection, {
-    async *serverReflectionInfo(requests) {
-      for await (const request of requests) {
-        yield {
-          validHost: request.host,
-          originalRequest: request,
-          messageResponse: answer(request.messageRequest),
-        };
-      }
-    },
-  });
+  // v1 and v1alpha messages have the same fields; one responder serves both.
+  async function* respond<R extends { host: string; messageRequest: ReflectionQuery }>(
+    requests: AsyncIterable<R>,
+  ) {
+    for await (const request of requests) {
+      yield {
+        validHost: request.host,
+        originalRequest: request,
+        messageResponse: answer(request.messageRequest),
+      };
+    }
+  }
+  router.service(v1.ServerReflection, { serverReflectionInfo: respond });
+  router.service(v1alpha.ServerReflection, { serverReflectionInfo: respond });
 }
 
 /** The request oneof, common to v1 and v1alpha. */

@@ -84,6 +84,31 @@ describe("data-service over gRPC (PostgreSQL + Redis)", () => {
     }
   });
 
+  it("serves descriptors a client can call the service with, as grpcurl does", async () => {
+    const reflection = new GrpcReflection(service.address, grpc.credentials.createInsecure(), {}, "v1");
+    const descriptor = await reflection.getDescriptorBySymbol("batch.v1.BatchService");
+    const packageObject = descriptor.getPackageObject({
+      longs: String,
+      enums: String,
+      defaults: true,
+    }) as unknown as {
+      batch: { v1: { BatchService: grpc.ServiceClientConstructor } };
+    };
+    const dynamic = new packageObject.batch.v1.BatchService(
+      service.address,
+      grpc.credentials.createInsecure(),
+    );
+    // This reflection client's package objects keep the proto's snake_case field names.
+    const status = await unary<{ priority_assets: string[] }>(
+      dynamic as GrpcClients["batch"],
+      "GetStatus",
+      {},
+    );
+    dynamic.close();
+    expect(status.priority_assets).toEqual(PRIORITY);
+    await expect(reflection.getDescriptorBySymbol("batch.v1.NoSuchThing")).rejects.toThrow();
+  });
+
   it("answers health Check and Watch with SERVING, NOT_FOUND for an unknown service", async () => {
     await expect(unary(clients.health, "Check", { service: "" })).resolves.toEqual({ status: "SERVING" });
     await expect(unary(clients.health, "Check", { service: "batch.v1.BatchService" })).resolves.toEqual({
