@@ -29,6 +29,8 @@ export interface CallBudget {
   acquire(signal?: AbortSignal): Promise<number>;
   /** Calls that may be made now without waiting. */
   remaining(): number;
+  /** The provider refused a call for budget (429): no token is given before `epochMs`. */
+  blockUntil(epochMs: number): void;
   stats(): RateLimitStats;
 }
 

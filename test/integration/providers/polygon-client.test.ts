@@ -17,9 +17,13 @@ const FREE_KEY = "free-key-82b7aa";
  * A call budget that answers at once and reports `waitedMs` as the time it waited. The real
  * limiter is src/providers/rate-limiter.ts; these tests are about HTTP, not pacing.
  */
-function instantBudget(waitedMs = 0): CallBudget & { acquired: number } {
+function instantBudget(waitedMs = 0): CallBudget & { acquired: number; blockedUntil: number } {
   return {
     acquired: 0,
+    blockedUntil: 0,
+    blockUntil(epochMs) {
+      this.blockedUntil = Math.max(this.blockedUntil, epochMs);
+    },
     async acquire(signal) {
       signal?.throwIfAborted();
       this.acquired += 1;
