@@ -8,9 +8,10 @@ import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/
 import { createAdminGuard } from "./api/auth.js";
 import { createBatchService } from "./api/batch-service.js";
 import { HealthRegistry } from "./api/health.js";
-import { HEALTH_SERVICE_NAMES } from "./api/routes.js";
+import { EVENTS_HEALTH_NAME, HEALTH_SERVICE_NAMES } from "./api/routes.js";
 import { type AssetCatalog, loadAssetCatalog } from "./config/priority-assets.js";
 import { loadSettings, type Settings } from "./config/settings.js";
+import { MonitoredPublisher } from "./events/monitored-publisher.js";
 import { openEvents } from "./events/open-events.js";
 import { createLogger } from "./logger.js";
 import { PolygonClient } from "./providers/polygon-client.js";
@@ -82,13 +83,17 @@ async function main(): Promise<void> {
   await storage.store.upsertCatalog(catalog.all());
   const events = await openEvents({ redisUrl: settings.redisUrl, logger });
   closers.unshift(() => events.close());
+  // Prices are stored whatever happens to the bus; its outages show in health and GetStatus.
+  const publisher = new MonitoredPublisher(events.publisher, clock, logger, (healthy) =>
+    health.set(EVENTS_HEALTH_NAME, healthy ? ServingStatus.SERVING : ServingStatus.NOT_SERVING),
+  );
   logger.info({ store: storage.kind, events: events.kind }, "storage ready");
 
   const queue = new PriorityQueue({ clock });
   const updater = new AssetUpdater({
     provider: client,
     store: storage.store,
-    publisher: events.publisher,
+    publisher,
     logger,
   });
   const orchestrator = new BatchOrchestrator({
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
       store: storage.store,
       budget,
       prices: events.source,
+      eventBus: { backend: events.kind, health: () => publisher.health() },
       clock,
       staleAfterSeconds: settings.staleAfterSeconds,
       requireAdmin: createAdminGuard(settings.batchAdminToken),

@@ -3,6 +3,7 @@ import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobu
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import * as pb from "../../gen/batch/v1/batch_pb.js";
 import type { AssetCatalog } from "../config/priority-assets.js";
+import type { PublisherHealth } from "../events/monitored-publisher.js";
 import type { AssetState } from "../models/batch.js";
 import { toPriceUpdateEvent } from "../models/price-event.js";
 import type { BatchOrchestrator } from "../services/batch-orchestrator.js";
@@ -16,6 +17,7 @@ import {
   toProtoAsset,
   toProtoAssetStatus,
   toProtoBatchResult,
+  toProtoEventBus,
   toProtoPrice,
   toProtoQueueStats,
   toProtoRateLimit,
@@ -27,6 +29,8 @@ export interface BatchServiceDeps {
   store: Pick<AssetStore, "loadAssetStates">;
   budget: Pick<CallBudget, "stats">;
   prices: PriceEventSource;
+  /** The publishing side of the event bus, for GetStatus. */
+  eventBus: { backend: string; health(): PublisherHealth };
   clock: Clock;
   staleAfterSeconds: number;
   /** Throws UNAUTHENTICATED / PERMISSION_DENIED unless the request carries the admin token. */
@@ -86,6 +90,7 @@ export function createBatchService(deps: BatchServiceDeps): ServiceImpl<typeof p
         apiCallsRemaining: budget.remaining,
         rateLimit: toProtoRateLimit(budget),
         assets: states.map((state) => toProtoAssetStatus(statusView(state))),
+        eventBus: toProtoEventBus(deps.eventBus.backend, deps.eventBus.health()),
       };
     },
 

@@ -2,6 +2,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import * as pb from "../../gen/batch/v1/batch_pb.js";
+import type { PublisherHealth } from "../events/monitored-publisher.js";
 import {
   ASSET_PRIORITY_NAMES,
   type AssetDefinition,
@@ -136,5 +137,18 @@ export function toProtoAsset(
     pricePrecision: asset.pricePrecision,
     latest,
     status,
+  };
+}
+
+export function toProtoEventBus(
+  backend: string,
+  health: PublisherHealth,
+): MessageInitShape<typeof pb.EventBusStatusSchema> {
+  return {
+    backend,
+    healthy: health.healthy,
+    failedPublishes: BigInt(health.failedPublishes),
+    lostEvents: BigInt(health.lostEvents),
+    outageSince: health.outageSince ? timestampFromDate(health.outageSince) : undefined,
   };
 }

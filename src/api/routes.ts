@@ -18,5 +18,8 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   };
 }
 
+/** Health name of the price-event bus: NOT_SERVING while updates cannot be published. */
+export const EVENTS_HEALTH_NAME = "data_service.events";
+
 /** Service names reported by grpc.health.v1 besides the whole server (""). */
-export const HEALTH_SERVICE_NAMES = [BatchService.typeName];
+export const HEALTH_SERVICE_NAMES = [BatchService.typeName, EVENTS_HEALTH_NAME];

@@ -21,6 +21,7 @@ interface StatusResponse {
   apiCallsRemaining: number;
   rateLimit: { limit: number; totalCalls: string };
   assets: { symbol: string; syncStatus: string }[];
+  eventBus: { backend: string; healthy: boolean; failedPublishes: string };
 }
 interface RunBatchResponse {
   success: boolean;
@@ -135,6 +136,7 @@ describe("data-service over gRPC (PostgreSQL + Redis)", () => {
     ]);
     expect(status.priorityAssets).toEqual(PRIORITY);
     expect(status.rateLimit.limit).toBe(100);
+    expect(status.eventBus).toMatchObject({ backend: "redis", healthy: true, failedPublishes: "0" });
     expect(status.assets.map((a) => a.symbol)).toEqual(expect.arrayContaining([...PRIORITY, "GBPUSD"]));
   });
 

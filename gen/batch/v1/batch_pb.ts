@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file batch/v1/batch.proto.
  */
 export const file_batch_v1_batch: GenFile = /*@__PURE__*/
-  fileDesc("ChRiYXRjaC92MS9iYXRjaC5wcm90bxIIYmF0Y2gudjEiLQoMQXNzZXRGYWlsdXJlEg4KBnN5bWJvbBgBIAEoCRINCgVlcnJvchgCIAEoCSKWAwoLQmF0Y2hSZXN1bHQSEAoIYmF0Y2hfaWQYASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMY29tcGxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgEIAEoAxIYChBwcmlvcml0eV91cGRhdGVkGAUgAygJEi8KD3ByaW9yaXR5X2ZhaWxlZBgGIAMoCzIWLmJhdGNoLnYxLkFzc2V0RmFpbHVyZRIXCg9xdWV1ZV9wcm9jZXNzZWQYByABKAUSFwoPcXVldWVfcmVtYWluaW5nGAggASgFEhYKDmFwaV9jYWxsc191c2VkGAkgASgFEhgKEHJhdGVfbGltaXRfd2FpdHMYCiABKAUSJgoGZXJyb3JzGAsgAygLMhYuYmF0Y2gudjEuQXNzZXRGYWlsdXJlEicKB3RyaWdnZXIYDCABKA4yFi5iYXRjaC52MS5CYXRjaFRyaWdnZXIiEQoPUnVuQmF0Y2hSZXF1ZXN0Im0KEFJ1bkJhdGNoUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIQCghiYXRjaF9pZBgCIAEoCRIlCgZyZXN1bHQYAyABKAsyFS5iYXRjaC52MS5CYXRjaFJlc3VsdBIPCgdtZXNzYWdlGAQgASgJIhIKEEdldFN0YXR1c1JlcXVlc3QikQEKCUpvYlN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEisKCGludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCG5leHRfcnVuGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdydW5uaW5nGAUgASgIIrYBCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKAUSKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhEKCXJlbWFpbmluZxgDIAEoBRIsCghyZXNldF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdG90YWxfY2FsbHMYBSABKAMSEwoLdG90YWxfd2FpdHMYBiABKAMiuwEKC0Fzc2V0U3RhdHVzEg4KBnN5bWJvbBgBIAEoCRIpCgtzeW5jX3N0YXR1cxgCIAEoDjIULmJhdGNoLnYxLlN5bmNTdGF0dXMSMAoMbGFzdF9zeW5jX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYCgthZ2Vfc2Vjb25kcxgEIAEoAUgAiAEBEhUKDWVycm9yX21lc3NhZ2UYBSABKAlCDgoMX2FnZV9zZWNvbmRzIoQDChFHZXRTdGF0dXNSZXNwb25zZRIlCgVzdGF0ZRgBIAEoDjIWLmJhdGNoLnYxLlNlcnZpY2VTdGF0ZRIhCgRqb2JzGAIgAygLMhMuYmF0Y2gudjEuSm9iU3RhdHVzEikKCmxhc3RfYmF0Y2gYAyABKAsyFS5iYXRjaC52MS5CYXRjaFJlc3VsdBIsCghsYXN0X3J1bhgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIbmV4dF9ydW4YBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3ByaW9yaXR5X2Fzc2V0cxgGIAMoCRISCgpxdWV1ZV9zaXplGAcgASgFEhsKE2FwaV9jYWxsc19yZW1haW5pbmcYCCABKAUSLQoKcmF0ZV9saW1pdBgJIAEoCzIZLmJhdGNoLnYxLlJhdGVMaW1pdFN0YXR1cxIlCgZhc3NldHMYCiADKAsyFS5iYXRjaC52MS5Bc3NldFN0YXR1cyJJCg1Qcmlvcml0eUNvdW50EikKCHByaW9yaXR5GAEgASgOMhcuYmF0Y2gudjEuQXNzZXRQcmlvcml0eRINCgVjb3VudBgCIAEoBSLYAQoKUXVldWVTdGF0cxIMCgRzaXplGAEgASgFEhAKCG1heF9zaXplGAIgASgFEiwKC2J5X3ByaW9yaXR5GAMgAygLMhcuYmF0Y2gudjEuUHJpb3JpdHlDb3VudBIaChJvbGRlc3RfYWdlX3NlY29uZHMYBCABKAESFgoOdG90YWxfZW5xdWV1ZWQYBSABKAMSFwoPdG90YWxfcHJvY2Vzc2VkGAYgASgDEi8KC29ic2VydmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChdTdHJlYW1RdWV1ZVN0YXRzUmVxdWVzdBIrCghpbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChhTdHJlYW1RdWV1ZVN0YXRzUmVzcG9uc2USIwoFc3RhdHMYASABKAsyFC5iYXRjaC52MS5RdWV1ZVN0YXRzIpkBCgpBc3NldFByaWNlEg4KBnN5bWJvbBgBIAEoCRILCgNiaWQYAiABKAESCwoDYXNrGAMgASgBEg4KBnNwcmVhZBgEIAEoARISCgpsYXN0X3ByaWNlGAUgASgBEi0KCXRpbWVzdGFtcBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc291cmNlGAcgASgJIisKGFdhdGNoQXNzZXRVcGRhdGVzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJIlEKGVdhdGNoQXNzZXRVcGRhdGVzUmVzcG9uc2USIwoFcHJpY2UYASABKAsyFC5iYXRjaC52MS5Bc3NldFByaWNlEg8KB2luaXRpYWwYAiABKAgiUAoTRW5xdWV1ZUFzc2V0UmVxdWVzdBIOCgZzeW1ib2wYASABKAkSKQoIcHJpb3JpdHkYAiABKA4yFy5iYXRjaC52MS5Bc3NldFByaW9yaXR5IkwKFEVucXVldWVBc3NldFJlc3BvbnNlEhAKCGVucXVldWVkGAEgASgIEg4KBnJlYXNvbhgCIAEoCRISCgpxdWV1ZV9zaXplGAMgASgFIhMKEUxpc3RBc3NldHNSZXF1ZXN0IqACCgVBc3NldBIOCgZzeW1ib2wYASABKAkSFgoOcG9seWdvbl90aWNrZXIYAiABKAkSJwoKYXNzZXRfdHlwZRgDIAEoDjITLmJhdGNoLnYxLkFzc2V0VHlwZRIMCgRuYW1lGAQgASgJEikKCHByaW9yaXR5GAUgASgOMhcuYmF0Y2gudjEuQXNzZXRQcmlvcml0eRISCgpiYXNlX2Fzc2V0GAYgASgJEhMKC3F1b3RlX2Fzc2V0GAcgASgJEhcKD3ByaWNlX3ByZWNpc2lvbhgIIAEoBRIkCgZsYXRlc3QYCSABKAsyFC5iYXRjaC52MS5Bc3NldFByaWNlEiUKBnN0YXR1cxgKIAEoCzIVLmJhdGNoLnYxLkFzc2V0U3RhdHVzIjUKEkxpc3RBc3NldHNSZXNwb25zZRIfCgZhc3NldHMYASADKAsyDy5iYXRjaC52MS5Bc3NldCqYAQoNQXNzZXRQcmlvcml0eRIeChpBU1NFVF9QUklPUklUWV9VTlNQRUNJRklFRBAAEhsKF0FTU0VUX1BSSU9SSVRZX0NSSVRJQ0FMEAESFwoTQVNTRVRfUFJJT1JJVFlfSElHSBACEhkKFUFTU0VUX1BSSU9SSVRZX01FRElVTRADEhYKEkFTU0VUX1BSSU9SSVRZX0xPVxAEKqcBCgpTeW5jU3RhdHVzEhsKF1NZTkNfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTU1lOQ19TVEFUVVNfUEVORElORxABEhsKF1NZTkNfU1RBVFVTX0lOX1BST0dSRVNTEAISFwoTU1lOQ19TVEFUVVNfU1VDQ0VTUxADEhYKElNZTkNfU1RBVFVTX0ZBSUxFRBAEEhUKEVNZTkNfU1RBVFVTX1NUQUxFEAUqVAoJQXNzZXRUeXBlEhoKFkFTU0VUX1RZUEVfVU5TUEVDSUZJRUQQABIUChBBU1NFVF9UWVBFX0ZPUkVYEAESFQoRQVNTRVRfVFlQRV9DUllQVE8QAipjCgxTZXJ2aWNlU3RhdGUSHQoZU0VSVklDRV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVNFUlZJQ0VfU1RBVEVfUlVOTklORxABEhkKFVNFUlZJQ0VfU1RBVEVfU1RPUFBFRBACKmQKDEJhdGNoVHJpZ2dlchIdChlCQVRDSF9UUklHR0VSX1VOU1BFQ0lGSUVEEAASGwoXQkFUQ0hfVFJJR0dFUl9TQ0hFRFVMRUQQARIYChRCQVRDSF9UUklHR0VSX01BTlVBTBACMuwDCgxCYXRjaFNlcnZpY2USQQoIUnVuQmF0Y2gSGS5iYXRjaC52MS5SdW5CYXRjaFJlcXVlc3QaGi5iYXRjaC52MS5SdW5CYXRjaFJlc3BvbnNlEkQKCUdldFN0YXR1cxIaLmJhdGNoLnYxLkdldFN0YXR1c1JlcXVlc3QaGy5iYXRjaC52MS5HZXRTdGF0dXNSZXNwb25zZRJbChBTdHJlYW1RdWV1ZVN0YXRzEiEuYmF0Y2gudjEuU3RyZWFtUXVldWVTdGF0c1JlcXVlc3QaIi5iYXRjaC52MS5TdHJlYW1RdWV1ZVN0YXRzUmVzcG9uc2UwARJeChFXYXRjaEFzc2V0VXBkYXRlcxIiLmJhdGNoLnYxLldhdGNoQXNzZXRVcGRhdGVzUmVxdWVzdBojLmJhdGNoLnYxLldhdGNoQXNzZXRVcGRhdGVzUmVzcG9uc2UwARJNCgxFbnF1ZXVlQXNzZXQSHS5iYXRjaC52MS5FbnF1ZXVlQXNzZXRSZXF1ZXN0Gh4uYmF0Y2gudjEuRW5xdWV1ZUFzc2V0UmVzcG9uc2USRwoKTGlzdEFzc2V0cxIbLmJhdGNoLnYxLkxpc3RBc3NldHNSZXF1ZXN0GhwuYmF0Y2gudjEuTGlzdEFzc2V0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChRiYXRjaC92MS9iYXRjaC5wcm90bxIIYmF0Y2gudjEiLQoMQXNzZXRGYWlsdXJlEg4KBnN5bWJvbBgBIAEoCRINCgVlcnJvchgCIAEoCSKWAwoLQmF0Y2hSZXN1bHQSEAoIYmF0Y2hfaWQYASABKAkSLgoKc3RhcnRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMY29tcGxldGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkdXJhdGlvbl9tcxgEIAEoAxIYChBwcmlvcml0eV91cGRhdGVkGAUgAygJEi8KD3ByaW9yaXR5X2ZhaWxlZBgGIAMoCzIWLmJhdGNoLnYxLkFzc2V0RmFpbHVyZRIXCg9xdWV1ZV9wcm9jZXNzZWQYByABKAUSFwoPcXVldWVfcmVtYWluaW5nGAggASgFEhYKDmFwaV9jYWxsc191c2VkGAkgASgFEhgKEHJhdGVfbGltaXRfd2FpdHMYCiABKAUSJgoGZXJyb3JzGAsgAygLMhYuYmF0Y2gudjEuQXNzZXRGYWlsdXJlEicKB3RyaWdnZXIYDCABKA4yFi5iYXRjaC52MS5CYXRjaFRyaWdnZXIiEQoPUnVuQmF0Y2hSZXF1ZXN0Im0KEFJ1bkJhdGNoUmVzcG9uc2USDwoHc3VjY2VzcxgBIAEoCBIQCghiYXRjaF9pZBgCIAEoCRIlCgZyZXN1bHQYAyABKAsyFS5iYXRjaC52MS5CYXRjaFJlc3VsdBIPCgdtZXNzYWdlGAQgASgJIhIKEEdldFN0YXR1c1JlcXVlc3QikQEKCUpvYlN0YXR1cxIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEisKCGludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCG5leHRfcnVuGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdydW5uaW5nGAUgASgIIrYBCg9SYXRlTGltaXRTdGF0dXMSDQoFbGltaXQYASABKAUSKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhEKCXJlbWFpbmluZxgDIAEoBRIsCghyZXNldF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdG90YWxfY2FsbHMYBSABKAMSEwoLdG90YWxfd2FpdHMYBiABKAMiuwEKC0Fzc2V0U3RhdHVzEg4KBnN5bWJvbBgBIAEoCRIpCgtzeW5jX3N0YXR1cxgCIAEoDjIULmJhdGNoLnYxLlN5bmNTdGF0dXMSMAoMbGFzdF9zeW5jX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYCgthZ2Vfc2Vjb25kcxgEIAEoAUgAiAEBEhUKDWVycm9yX21lc3NhZ2UYBSABKAlCDgoMX2FnZV9zZWNvbmRzIrEDChFHZXRTdGF0dXNSZXNwb25zZRIlCgVzdGF0ZRgBIAEoDjIWLmJhdGNoLnYxLlNlcnZpY2VTdGF0ZRIhCgRqb2JzGAIgAygLMhMuYmF0Y2gudjEuSm9iU3RhdHVzEikKCmxhc3RfYmF0Y2gYAyABKAsyFS5iYXRjaC52MS5CYXRjaFJlc3VsdBIsCghsYXN0X3J1bhgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIbmV4dF9ydW4YBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3ByaW9yaXR5X2Fzc2V0cxgGIAMoCRISCgpxdWV1ZV9zaXplGAcgASgFEhsKE2FwaV9jYWxsc19yZW1haW5pbmcYCCABKAUSLQoKcmF0ZV9saW1pdBgJIAEoCzIZLmJhdGNoLnYxLlJhdGVMaW1pdFN0YXR1cxIlCgZhc3NldHMYCiADKAsyFS5iYXRjaC52MS5Bc3NldFN0YXR1cxIrCglldmVudF9idXMYCyABKAsyGC5iYXRjaC52MS5FdmVudEJ1c1N0YXR1cyKTAQoORXZlbnRCdXNTdGF0dXMSDwoHYmFja2VuZBgBIAEoCRIPCgdoZWFsdGh5GAIgASgIEhgKEGZhaWxlZF9wdWJsaXNoZXMYAyABKAMSEwoLbG9zdF9ldmVudHMYBCABKAMSMAoMb3V0YWdlX3NpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJJCg1Qcmlvcml0eUNvdW50EikKCHByaW9yaXR5GAEgASgOMhcuYmF0Y2gudjEuQXNzZXRQcmlvcml0eRINCgVjb3VudBgCIAEoBSLYAQoKUXVldWVTdGF0cxIMCgRzaXplGAEgASgFEhAKCG1heF9zaXplGAIgASgFEiwKC2J5X3ByaW9yaXR5GAMgAygLMhcuYmF0Y2gudjEuUHJpb3JpdHlDb3VudBIaChJvbGRlc3RfYWdlX3NlY29uZHMYBCABKAESFgoOdG90YWxfZW5xdWV1ZWQYBSABKAMSFwoPdG90YWxfcHJvY2Vzc2VkGAYgASgDEi8KC29ic2VydmVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChdTdHJlYW1RdWV1ZVN0YXRzUmVxdWVzdBIrCghpbnRlcnZhbBgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChhTdHJlYW1RdWV1ZVN0YXRzUmVzcG9uc2USIwoFc3RhdHMYASABKAsyFC5iYXRjaC52MS5RdWV1ZVN0YXRzIpkBCgpBc3NldFByaWNlEg4KBnN5bWJvbBgBIAEoCRILCgNiaWQYAiABKAESCwoDYXNrGAMgASgBEg4KBnNwcmVhZBgEIAEoARISCgpsYXN0X3ByaWNlGAUgASgBEi0KCXRpbWVzdGFtcBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc291cmNlGAcgASgJIisKGFdhdGNoQXNzZXRVcGRhdGVzUmVxdWVzdBIPCgdzeW1ib2xzGAEgAygJIlEKGVdhdGNoQXNzZXRVcGRhdGVzUmVzcG9uc2USIwoFcHJpY2UYASABKAsyFC5iYXRjaC52MS5Bc3NldFByaWNlEg8KB2luaXRpYWwYAiABKAgiUAoTRW5xdWV1ZUFzc2V0UmVxdWVzdBIOCgZzeW1ib2wYASABKAkSKQoIcHJpb3JpdHkYAiABKA4yFy5iYXRjaC52MS5Bc3NldFByaW9yaXR5IkwKFEVucXVldWVBc3NldFJlc3BvbnNlEhAKCGVucXVldWVkGAEgASgIEg4KBnJlYXNvbhgCIAEoCRISCgpxdWV1ZV9zaXplGAMgASgFIhMKEUxpc3RBc3NldHNSZXF1ZXN0IqACCgVBc3NldBIOCgZzeW1ib2wYASABKAkSFgoOcG9seWdvbl90aWNrZXIYAiABKAkSJwoKYXNzZXRfdHlwZRgDIAEoDjITLmJhdGNoLnYxLkFzc2V0VHlwZRIMCgRuYW1lGAQgASgJEikKCHByaW9yaXR5GAUgASgOMhcuYmF0Y2gudjEuQXNzZXRQcmlvcml0eRISCgpiYXNlX2Fzc2V0GAYgASgJEhMKC3F1b3RlX2Fzc2V0GAcgASgJEhcKD3ByaWNlX3ByZWNpc2lvbhgIIAEoBRIkCgZsYXRlc3QYCSABKAsyFC5iYXRjaC52MS5Bc3NldFByaWNlEiUKBnN0YXR1cxgKIAEoCzIVLmJhdGNoLnYxLkFzc2V0U3RhdHVzIjUKEkxpc3RBc3NldHNSZXNwb25zZRIfCgZhc3NldHMYASADKAsyDy5iYXRjaC52MS5Bc3NldCqYAQoNQXNzZXRQcmlvcml0eRIeChpBU1NFVF9QUklPUklUWV9VTlNQRUNJRklFRBAAEhsKF0FTU0VUX1BSSU9SSVRZX0NSSVRJQ0FMEAESFwoTQVNTRVRfUFJJT1JJVFlfSElHSBACEhkKFUFTU0VUX1BSSU9SSVRZX01FRElVTRADEhYKEkFTU0VUX1BSSU9SSVRZX0xPVxAEKqcBCgpTeW5jU3RhdHVzEhsKF1NZTkNfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTU1lOQ19TVEFUVVNfUEVORElORxABEhsKF1NZTkNfU1RBVFVTX0lOX1BST0dSRVNTEAISFwoTU1lOQ19TVEFUVVNfU1VDQ0VTUxADEhYKElNZTkNfU1RBVFVTX0ZBSUxFRBAEEhUKEVNZTkNfU1RBVFVTX1NUQUxFEAUqVAoJQXNzZXRUeXBlEhoKFkFTU0VUX1RZUEVfVU5TUEVDSUZJRUQQABIUChBBU1NFVF9UWVBFX0ZPUkVYEAESFQoRQVNTRVRfVFlQRV9DUllQVE8QAipjCgxTZXJ2aWNlU3RhdGUSHQoZU0VSVklDRV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVNFUlZJQ0VfU1RBVEVfUlVOTklORxABEhkKFVNFUlZJQ0VfU1RBVEVfU1RPUFBFRBACKmQKDEJhdGNoVHJpZ2dlchIdChlCQVRDSF9UUklHR0VSX1VOU1BFQ0lGSUVEEAASGwoXQkFUQ0hfVFJJR0dFUl9TQ0hFRFVMRUQQARIYChRCQVRDSF9UUklHR0VSX01BTlVBTBACMuwDCgxCYXRjaFNlcnZpY2USQQoIUnVuQmF0Y2gSGS5iYXRjaC52MS5SdW5CYXRjaFJlcXVlc3QaGi5iYXRjaC52MS5SdW5CYXRjaFJlc3BvbnNlEkQKCUdldFN0YXR1cxIaLmJhdGNoLnYxLkdldFN0YXR1c1JlcXVlc3QaGy5iYXRjaC52MS5HZXRTdGF0dXNSZXNwb25zZRJbChBTdHJlYW1RdWV1ZVN0YXRzEiEuYmF0Y2gudjEuU3RyZWFtUXVldWVTdGF0c1JlcXVlc3QaIi5iYXRjaC52MS5TdHJlYW1RdWV1ZVN0YXRzUmVzcG9uc2UwARJeChFXYXRjaEFzc2V0VXBkYXRlcxIiLmJhdGNoLnYxLldhdGNoQXNzZXRVcGRhdGVzUmVxdWVzdBojLmJhdGNoLnYxLldhdGNoQXNzZXRVcGRhdGVzUmVzcG9uc2UwARJNCgxFbnF1ZXVlQXNzZXQSHS5iYXRjaC52MS5FbnF1ZXVlQXNzZXRSZXF1ZXN0Gh4uYmF0Y2gudjEuRW5xdWV1ZUFzc2V0UmVzcG9uc2USRwoKTGlzdEFzc2V0cxIbLmJhdGNoLnYxLkxpc3RBc3NldHNSZXF1ZXN0GhwuYmF0Y2gudjEuTGlzdEFzc2V0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * AssetFailure names an asset that could not be updated and why.
@@ -444,6 +444,13 @@ export type GetStatusResponse = Message<"batch.v1.GetStatusResponse"> & {
    * @generated from field: repeated batch.v1.AssetStatus assets = 10;
    */
   assets: AssetStatus[];
+
+  /**
+   * The event bus that carries price updates to other services and replicas.
+   *
+   * @generated from field: batch.v1.EventBusStatus event_bus = 11;
+   */
+  eventBus?: EventBusStatus | undefined;
 };
 
 /**
@@ -452,6 +459,55 @@ export type GetStatusResponse = Message<"batch.v1.GetStatusResponse"> & {
  */
 export const GetStatusResponseSchema: GenMessage<GetStatusResponse> = /*@__PURE__*/
   messageDesc(file_batch_v1_batch, 8);
+
+/**
+ * EventBusStatus reports the price-event bus (Redis pub/sub, or in-process without REDIS_URL).
+ *
+ * @generated from message batch.v1.EventBusStatus
+ */
+export type EventBusStatus = Message<"batch.v1.EventBusStatus"> & {
+  /**
+   * "redis" or "in-process".
+   *
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * False while publishing fails; prices are still stored meanwhile.
+   *
+   * @generated from field: bool healthy = 2;
+   */
+  healthy: boolean;
+
+  /**
+   * Publishes that failed since start.
+   *
+   * @generated from field: int64 failed_publishes = 3;
+   */
+  failedPublishes: bigint;
+
+  /**
+   * Price updates that could not be published since start.
+   *
+   * @generated from field: int64 lost_events = 4;
+   */
+  lostEvents: bigint;
+
+  /**
+   * Start of the current outage; unset while healthy.
+   *
+   * @generated from field: google.protobuf.Timestamp outage_since = 5;
+   */
+  outageSince?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message batch.v1.EventBusStatus.
+ * Use `create(EventBusStatusSchema)` to create a new message.
+ */
+export const EventBusStatusSchema: GenMessage<EventBusStatus> = /*@__PURE__*/
+  messageDesc(file_batch_v1_batch, 9);
 
 /**
  * PriorityCount is the number of queued items of one priority.
@@ -479,7 +535,7 @@ export type PriorityCount = Message<"batch.v1.PriorityCount"> & {
  * Use `create(PriorityCountSchema)` to create a new message.
  */
 export const PriorityCountSchema: GenMessage<PriorityCount> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 9);
+  messageDesc(file_batch_v1_batch, 10);
 
 /**
  * QueueStats are the secondary queue's statistics (ET-DATA-001 §3.4 get_stats).
@@ -542,7 +598,7 @@ export type QueueStats = Message<"batch.v1.QueueStats"> & {
  * Use `create(QueueStatsSchema)` to create a new message.
  */
 export const QueueStatsSchema: GenMessage<QueueStats> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 10);
+  messageDesc(file_batch_v1_batch, 11);
 
 /**
  * StreamQueueStatsRequest sets how often queue statistics are sent.
@@ -563,7 +619,7 @@ export type StreamQueueStatsRequest = Message<"batch.v1.StreamQueueStatsRequest"
  * Use `create(StreamQueueStatsRequestSchema)` to create a new message.
  */
 export const StreamQueueStatsRequestSchema: GenMessage<StreamQueueStatsRequest> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 11);
+  messageDesc(file_batch_v1_batch, 12);
 
 /**
  * StreamQueueStatsResponse is one queue-statistics message.
@@ -584,7 +640,7 @@ export type StreamQueueStatsResponse = Message<"batch.v1.StreamQueueStatsRespons
  * Use `create(StreamQueueStatsResponseSchema)` to create a new message.
  */
 export const StreamQueueStatsResponseSchema: GenMessage<StreamQueueStatsResponse> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 12);
+  messageDesc(file_batch_v1_batch, 13);
 
 /**
  * AssetPrice is a price update, as published on Redis channel asset:update:{SYMBOL}.
@@ -647,7 +703,7 @@ export type AssetPrice = Message<"batch.v1.AssetPrice"> & {
  * Use `create(AssetPriceSchema)` to create a new message.
  */
 export const AssetPriceSchema: GenMessage<AssetPrice> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 13);
+  messageDesc(file_batch_v1_batch, 14);
 
 /**
  * WatchAssetUpdatesRequest selects the assets to watch.
@@ -668,7 +724,7 @@ export type WatchAssetUpdatesRequest = Message<"batch.v1.WatchAssetUpdatesReques
  * Use `create(WatchAssetUpdatesRequestSchema)` to create a new message.
  */
 export const WatchAssetUpdatesRequestSchema: GenMessage<WatchAssetUpdatesRequest> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 14);
+  messageDesc(file_batch_v1_batch, 15);
 
 /**
  * WatchAssetUpdatesResponse is one price on the stream.
@@ -696,7 +752,7 @@ export type WatchAssetUpdatesResponse = Message<"batch.v1.WatchAssetUpdatesRespo
  * Use `create(WatchAssetUpdatesResponseSchema)` to create a new message.
  */
 export const WatchAssetUpdatesResponseSchema: GenMessage<WatchAssetUpdatesResponse> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 15);
+  messageDesc(file_batch_v1_batch, 16);
 
 /**
  * EnqueueAssetRequest names the asset to queue.
@@ -724,7 +780,7 @@ export type EnqueueAssetRequest = Message<"batch.v1.EnqueueAssetRequest"> & {
  * Use `create(EnqueueAssetRequestSchema)` to create a new message.
  */
 export const EnqueueAssetRequestSchema: GenMessage<EnqueueAssetRequest> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 16);
+  messageDesc(file_batch_v1_batch, 17);
 
 /**
  * EnqueueAssetResponse says whether the asset was queued.
@@ -759,7 +815,7 @@ export type EnqueueAssetResponse = Message<"batch.v1.EnqueueAssetResponse"> & {
  * Use `create(EnqueueAssetResponseSchema)` to create a new message.
  */
 export const EnqueueAssetResponseSchema: GenMessage<EnqueueAssetResponse> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 17);
+  messageDesc(file_batch_v1_batch, 18);
 
 /**
  * ListAssetsRequest asks for the catalog.
@@ -774,7 +830,7 @@ export type ListAssetsRequest = Message<"batch.v1.ListAssetsRequest"> & {
  * Use `create(ListAssetsRequestSchema)` to create a new message.
  */
 export const ListAssetsRequestSchema: GenMessage<ListAssetsRequest> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 18);
+  messageDesc(file_batch_v1_batch, 19);
 
 /**
  * Asset is one catalog entry with its latest state.
@@ -858,7 +914,7 @@ export type Asset = Message<"batch.v1.Asset"> & {
  * Use `create(AssetSchema)` to create a new message.
  */
 export const AssetSchema: GenMessage<Asset> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 19);
+  messageDesc(file_batch_v1_batch, 20);
 
 /**
  * ListAssetsResponse is the catalog.
@@ -879,7 +935,7 @@ export type ListAssetsResponse = Message<"batch.v1.ListAssetsResponse"> & {
  * Use `create(ListAssetsResponseSchema)` to create a new message.
  */
 export const ListAssetsResponseSchema: GenMessage<ListAssetsResponse> = /*@__PURE__*/
-  messageDesc(file_batch_v1_batch, 20);
+  messageDesc(file_batch_v1_batch, 21);
 
 /**
  * AssetPriority orders updates: lower values are updated first (ET-DATA-001 §3.1).
