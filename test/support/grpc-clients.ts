@@ -23,10 +23,10 @@ const loaded = grpc.loadPackageDefinition(definition) as unknown as {
   grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
 };
 
-export function createGrpcClients(address: string): GrpcClients {
+export function createGrpcClients(address: string, options: grpc.ChannelOptions = {}): GrpcClients {
   const credentials = grpc.credentials.createInsecure();
-  const batch = new loaded.batch.v1.BatchService(address, credentials) as GrpcClients["batch"];
-  const health = new loaded.grpc.health.v1.Health(address, credentials) as GrpcClients["health"];
+  const batch = new loaded.batch.v1.BatchService(address, credentials, options) as GrpcClients["batch"];
+  const health = new loaded.grpc.health.v1.Health(address, credentials, options) as GrpcClients["health"];
   return {
     batch,
     health,
