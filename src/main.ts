@@ -76,7 +76,15 @@ async function main(): Promise<void> {
     windowSeconds: settings.polygonRateWindowSeconds,
     clock,
   });
-  const client = new PolygonClient({ ...provider, budget, logger });
+  const client = new PolygonClient({
+    ...provider,
+    mode: settings.polygonFetchMode,
+    budget,
+    // A 429 without Retry-After pauses the budget for one full window of the key.
+    rateLimitBackoffMs: settings.polygonRateWindowSeconds * 1000,
+    clock,
+    logger,
+  });
 
   const storage = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, logger });
   closers.unshift(() => storage.close());
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
       queueItemsPerRun: settings.queueItemsPerRun,
       enqueueSeconds: settings.enqueueIntervalSeconds,
     },
+    staleAfterSeconds: settings.staleAfterSeconds,
   });
 
   const server = buildServer({

@@ -184,5 +184,12 @@ function endStream(err: unknown, ctx: HandlerContext): never {
 }
 
 function emptyState(symbol: string): AssetState {
-  return { symbol, latest: null, syncStatus: null, lastSyncAt: null, errorMessage: null };
+  return {
+    symbol,
+    latest: null,
+    syncStatus: null,
+    lastSyncAt: null,
+    lastSuccessAt: null,
+    errorMessage: null,
+  };
 }

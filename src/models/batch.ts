@@ -86,7 +86,10 @@ export interface AssetState {
   symbol: string;
   latest: AssetSnapshot | null;
   syncStatus: SyncStatus | null;
+  /** The last sync attempt, whatever its outcome. */
   lastSyncAt: Date | null;
+  /** The last successful sync (price stored); null if never. */
+  lastSuccessAt: Date | null;
   errorMessage: string | null;
 }
 

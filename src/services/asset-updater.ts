@@ -37,6 +37,13 @@ export interface UpdateReport {
 export interface UpdateOptions {
   /** Aborts budget waits and provider calls; updateAssets then rejects with its reason. */
   signal?: AbortSignal;
+  /**
+   * Aborts budget waits only: assets still waiting for a token fail as `rate_limited` and the
+   * update completes with the others (FetchOptions.budgetSignal).
+   */
+  budgetSignal?: AbortSignal;
+  /** Budget tokens already spent for these assets, one per provider call (FetchOptions). */
+  prepaidCalls?: number;
 }
 
 export class AssetUpdater {
@@ -75,7 +82,8 @@ export class AssetUpdater {
 
     let outcomes: SnapshotOutcome[];
     try {
-      outcomes = await this.provider.fetchSnapshots(assets, { signal: options.signal, usage });
+      const { signal, budgetSignal, prepaidCalls } = options;
+      outcomes = await this.provider.fetchSnapshots(assets, { signal, budgetSignal, prepaidCalls, usage });
     } catch (error) {
       await this.markFailed(assets.map((asset) => ({ asset, error: asError(error) })));
       throw error;

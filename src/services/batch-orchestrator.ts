@@ -1,13 +1,17 @@
 /**
  * Runs the batch process (ET-DATA-001 §3.6): the priority batch of the critical assets, the
- * queue processor for secondary assets, and the periodic enqueue of secondary assets.
+ * queue processor for secondary assets, and the periodic enqueue of secondary assets; beyond the
+ * spec, a stale check that marks assets STALE when their last success is too old.
+ *
+ * Budget: the priority batch waits for tokens as it needs them; the queue processor never waits,
+ * and spends only tokens the next priority batch will not need (see batchReservation).
  */
 import { randomUUID } from "node:crypto";
 import type { AssetCatalog } from "../config/priority-assets.js";
 import type { AssetFailure, AssetPriority, BatchResult, BatchTrigger, QueueStats } from "../models/batch.js";
 import { ShuttingDownError } from "../models/errors.js";
 import { type AssetUpdater, failureMessage } from "./asset-updater.js";
-import type { AssetStore, CallBudget, Clock, Logger } from "./ports.js";
+import type { AssetStore, CallBudget, CallReservation, Clock, Logger } from "./ports.js";
 import type { PriorityQueue } from "./priority-queue.js";
 import { type EnqueueOutcome, QueueRunner, type QueueRunReport } from "./queue-runner.js";
 import { IntervalScheduler, type ScheduledJobStatus } from "./scheduler.js";
@@ -28,12 +32,15 @@ export interface BatchOrchestratorOptions {
   updater: Pick<AssetUpdater, "updateAssets">;
   queue: PriorityQueue;
   catalog: AssetCatalog;
-  /** Marks newly queued assets PENDING. */
-  store: Pick<AssetStore, "setSyncStatus">;
-  budget: Pick<CallBudget, "remaining">;
+  /** Marks newly queued assets PENDING, and old successes STALE. */
+  store: Pick<AssetStore, "setSyncStatus" | "markStale">;
+  /** The same budget the provider spends: the queue processor takes its tokens here. */
+  budget: Pick<CallBudget, "remaining" | "tryAcquire">;
   clock: Clock;
   logger: Logger;
   intervals: OrchestratorIntervals;
+  /** An asset whose last success is older than this is STALE (STALE_AFTER_SECONDS). */
+  staleAfterSeconds: number;
   /** Batch ids; default: 8 hex characters of a random UUID. */
   idFactory?: () => string;
   /** How long stop() lets running work finish before aborting it. Default 5000. */
@@ -54,24 +61,40 @@ export const JOB_IDS = {
   priorityBatch: "priority_batch",
   queueProcessor: "queue_processor",
   enqueueSecondary: "enqueue_secondary",
+  staleCheck: "stale_check",
 } as const;
 
 const DEFAULT_STOP_GRACE_MS = 5000;
+/** The stale check runs at least this often, and at least twice per staleness threshold. */
+const MAX_STALE_CHECK_SECONDS = 60;
+
+/** Seconds between stale checks: min(60, staleAfterSeconds / 2). */
+export function staleCheckSeconds(staleAfterSeconds: number): number {
+  return Math.min(MAX_STALE_CHECK_SECONDS, staleAfterSeconds / 2);
+}
 
 export class BatchOrchestrator {
   private readonly options: BatchOrchestratorOptions;
   private readonly scheduler: IntervalScheduler;
   private readonly queueRunner: QueueRunner;
   private readonly newBatchId: () => string;
+  /** Aborts running work (HTTP calls included) once the stop grace period is over. */
   private readonly abort = new AbortController();
+  /** Aborts budget waits as soon as stop() is called: waiting for a token is not work. */
+  private readonly budgetAbort = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Batches run one at a time, in call order: each waits for the one before it to settle. */
   private batchTail: Promise<unknown> = Promise.resolve();
+  /** Batches running or waiting for their turn. */
+  private batchesPending = 0;
   private stopping: Promise<void> | null = null;
   private lastBatch: BatchResult | null = null;
 
   constructor(options: BatchOrchestratorOptions) {
     const { intervals, catalog } = options;
+    if (!(options.staleAfterSeconds > 0)) {
+      throw new RangeError(`stale threshold must be positive seconds, got ${options.staleAfterSeconds}`);
+    }
     this.options = options;
     this.queueRunner = new QueueRunner({ ...options, itemsPerRun: intervals.queueItemsPerRun });
     this.newBatchId = options.idFactory ?? (() => randomUUID().slice(0, 8));
@@ -100,6 +123,13 @@ export class BatchOrchestrator {
           runAtStart: true,
           run: () => this.unlessStopping(() => this.enqueueSecondary()),
         },
+        {
+          id: JOB_IDS.staleCheck,
+          name: "Mark Stale Assets",
+          intervalSeconds: staleCheckSeconds(options.staleAfterSeconds),
+          runAtStart: true,
+          run: () => this.unlessStopping(() => this.markStale()),
+        },
       ],
     });
   }
@@ -112,8 +142,10 @@ export class BatchOrchestrator {
   }
 
   /**
-   * Stops scheduling, lets running work finish for up to `stopGraceMs`, then aborts budget waits
-   * and provider calls. Resolves when nothing runs any more. Idempotent.
+   * Stops scheduling and aborts budget waits at once (assets still waiting for a token are
+   * reported failed as `rate_limited`, queued ones stay queued), lets running provider calls and
+   * store writes finish for up to `stopGraceMs`, then aborts them. Resolves when nothing runs any
+   * more. Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -129,9 +161,26 @@ export class BatchOrchestrator {
     return this.runBatchInTurn("manual");
   }
 
-  /** Updates up to `queueItemsPerRun` queued assets; failures are requeued or dropped. */
+  /**
+   * Updates up to `queueItemsPerRun` queued assets, one spare budget token each, never waiting
+   * for one; failures are requeued or dropped.
+   */
   processQueue(): Promise<QueueRunReport> {
-    return this.track(this.queueRunner.processQueue(this.abort.signal));
+    return this.track(
+      this.queueRunner.processQueue({
+        signal: this.abort.signal,
+        budgetSignal: this.budgetAbort.signal,
+        reserve: this.batchReservation(),
+      }),
+    );
+  }
+
+  /**
+   * Marks STALE the assets whose last success is older than `staleAfterSeconds`; returns their
+   * symbols.
+   */
+  markStale(): Promise<string[]> {
+    return this.track(this.runStaleCheck());
   }
 
   /** Queues every secondary asset that is not queued yet; returns the symbols queued. */
@@ -163,9 +212,37 @@ export class BatchOrchestrator {
     return this.options.queue.stats();
   }
 
+  /**
+   * What the queue processor must leave free: a token per critical asset at the next priority
+   * batch. Due now when a batch is running or waiting for its turn, or when none is scheduled (a
+   * manual batch may come at any time). Manual batches on top of the schedule are not foreseen:
+   * they may wait for tokens the queue spent, but then the queue waits for them, never the reverse.
+   */
+  private batchReservation(): CallReservation {
+    const count = this.options.catalog.priorityAssets().length;
+    const now = this.options.clock.now();
+    const next = this.batchesPending > 0 ? null : this.scheduler.nextRunAt(JOB_IDS.priorityBatch);
+    return { count, atMs: next === null ? now : Math.max(now, next.getTime()) };
+  }
+
+  private async runStaleCheck(): Promise<string[]> {
+    const { store, logger, staleAfterSeconds } = this.options;
+    const marked = await store.markStale(staleAfterSeconds);
+    if (marked.length > 0) logger.info({ symbols: marked, staleAfterSeconds }, "assets marked stale");
+    return marked;
+  }
+
   private runBatchInTurn(trigger: BatchTrigger): Promise<BatchResult> {
+    this.batchesPending += 1;
     const batch = this.batchTail.then(() => this.runPriorityBatch(trigger));
-    this.batchTail = batch.catch(() => undefined);
+    const settled = batch.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.batchTail = settled;
+    void settled.then(() => {
+      this.batchesPending -= 1;
+    });
     return this.track(batch);
   }
 
@@ -178,7 +255,10 @@ export class BatchOrchestrator {
     const assets = catalog.priorityAssets();
     logger.info({ batchId, trigger, symbols: assets.map((a) => a.symbol) }, "priority batch started");
 
-    const report = await updater.updateAssets(assets, { signal: this.abort.signal });
+    const report = await updater.updateAssets(assets, {
+      signal: this.abort.signal,
+      budgetSignal: this.budgetAbort.signal,
+    });
     const completedAt = clock.now();
     const failed: AssetFailure[] = report.failed.map(({ asset, error }) => ({
       symbol: asset.symbol,
@@ -236,6 +316,7 @@ export class BatchOrchestrator {
   private async shutdown(): Promise<void> {
     const { clock, logger } = this.options;
     this.scheduler.stop();
+    this.budgetAbort.abort(new ShuttingDownError());
     logger.info({ running: this.inFlight.size }, "batch orchestrator stopping");
     const idle = this.whenIdle();
     const graceTimer = new AbortController();

@@ -20,6 +20,14 @@ export interface CallUsage {
   waits: number;
 }
 
+/** Tokens to keep free for a later burst of calls, e.g. the next priority batch. */
+export interface CallReservation {
+  /** Tokens that must still be free at `atMs`. */
+  count: number;
+  /** Epoch milliseconds; a time already past means now. */
+  atMs: number;
+}
+
 /** The provider key's call budget. Every provider HTTP request spends one token. */
 export interface CallBudget {
   /**
@@ -27,6 +35,12 @@ export interface CallBudget {
    * rejects with the signal's reason if it aborts while waiting.
    */
   acquire(signal?: AbortSignal): Promise<number>;
+  /**
+   * Spends a token now, never waiting: only if one is free now, no acquire() is waiting for one,
+   * and, when `reserve` is given, `reserve.count` tokens would still be free at `reserve.atMs`
+   * counting the one spent now. Returns whether a token was spent.
+   */
+  tryAcquire(reserve?: CallReservation): boolean;
   /** Calls that may be made now without waiting. */
   remaining(): number;
   /** The provider refused a call for budget (429): no token is given before `epochMs`. */
@@ -40,7 +54,20 @@ export type SnapshotOutcome =
   | { symbol: string; ok: false; error: ProviderError };
 
 export interface FetchOptions {
+  /** Aborts everything: budget waits and HTTP calls. The fetch then rejects with its reason. */
   signal?: AbortSignal;
+  /**
+   * Aborts only waits for a budget token (shutdown: a wait is not in-flight work, an HTTP call
+   * is). Once aborted, a call is made only if a token is free at once; otherwise its assets get a
+   * `rate_limited` outcome, unrequested, and the fetch resolves. Default: `signal`. Providers
+   * implement this and `prepaidCalls` by calling takeCallToken() before each request.
+   */
+  budgetSignal?: AbortSignal;
+  /**
+   * Tokens the caller already spent for this fetch (CallBudget.tryAcquire), one per HTTP call.
+   * The provider uses them before acquiring any, decrementing this count as it does.
+   */
+  prepaidCalls?: number;
   /** Filled in by the provider: calls made and budget waits. */
   usage: CallUsage;
 }
@@ -71,6 +98,11 @@ export interface AssetStore {
   setSyncStatus(updates: readonly SyncStatusUpdate[]): Promise<void>;
   /** Latest stored price and sync state, for the given symbols or every catalog asset. */
   loadAssetStates(symbols?: readonly string[]): Promise<AssetState[]>;
+  /**
+   * Marks STALE every SUCCESS row whose last success is more than `olderThanSeconds` old, in one
+   * statement; returns their symbols. The next successful update makes them SUCCESS again.
+   */
+  markStale(olderThanSeconds: number): Promise<string[]>;
 }
 
 /** Publishes committed price updates (Redis channel asset:update:{SYMBOL}, or in-process). */

@@ -27,6 +27,8 @@ export interface ScheduledJobStatus {
 interface JobState {
   spec: IntervalJobSpec;
   running: boolean;
+  /** When the last timer tick (run or skipped) fired; null before the first one. */
+  lastTickAt: number | null;
 }
 
 export class IntervalScheduler {
@@ -42,7 +44,7 @@ export class IntervalScheduler {
     for (const spec of options.jobs) {
       if (!(spec.intervalSeconds > 0))
         throw new RangeError(`job ${spec.id}: interval must be positive seconds`);
-      this.jobs.push({ spec, running: false });
+      this.jobs.push({ spec, running: false, lastTickAt: null });
     }
   }
 
@@ -56,11 +58,12 @@ export class IntervalScheduler {
     this.toad = toad;
     this.startedAt = this.clock.now();
     for (const job of this.jobs) {
-      const task = new AsyncTask(job.spec.id, () => this.execute(job));
+      job.lastTickAt = null;
+      const task = new AsyncTask(job.spec.id, () => this.onTick(job));
       const { intervalSeconds: seconds, runAtStart: runImmediately, id } = job.spec;
-      // preventOverrun skips a tick while the previous run of the same job is still going.
+      // Overruns are skipped in onTick rather than by toad (preventOverrun), so every tick is seen.
       toad.addSimpleIntervalJob(
-        new SimpleIntervalJob({ seconds, runImmediately }, task, { id, preventOverrun: true }),
+        new SimpleIntervalJob({ seconds, runImmediately }, task, { id, preventOverrun: false }),
       );
     }
   }
@@ -72,23 +75,42 @@ export class IntervalScheduler {
   }
 
   status(): ScheduledJobStatus[] {
-    const now = this.clock.now();
-    return this.jobs.map(({ spec, running }) => ({
-      id: spec.id,
-      name: spec.name,
-      intervalSeconds: spec.intervalSeconds,
-      nextRunAt: this.toad ? new Date(this.nextTickAfter(now, spec.intervalSeconds * 1000)) : null,
-      running,
+    return this.jobs.map((job) => ({
+      id: job.spec.id,
+      name: job.spec.name,
+      intervalSeconds: job.spec.intervalSeconds,
+      nextRunAt: this.nextRunOf(job),
+      running: job.running,
     }));
   }
 
   /**
-   * setInterval ticks at start + k·interval whatever the runs take, and a tick that finds the
-   * job still running is skipped; so the next run is the next tick, not lastStart + interval.
+   * When job `id` runs next: the time of the first timer tick it has not seen yet. It may be in
+   * the past while that tick's timer is late, which means the run is due now. Null when the
+   * scheduler is not running or no such job exists.
    */
-  private nextTickAfter(now: number, intervalMs: number): number {
-    const ticks = Math.floor(Math.max(0, now - this.startedAt) / intervalMs) + 1;
-    return this.startedAt + ticks * intervalMs;
+  nextRunAt(id: string): Date | null {
+    const job = this.jobs.find((j) => j.spec.id === id);
+    return job === undefined ? null : this.nextRunOf(job);
+  }
+
+  /**
+   * setInterval ticks every interval whatever the runs take (each tick an interval after the
+   * previous one fired), and a tick that finds the job still running is skipped; so the next run
+   * is the next tick, not lastStart + interval.
+   */
+  private nextRunOf(job: JobState): Date | null {
+    if (this.toad === null) return null;
+    const intervalMs = job.spec.intervalSeconds * 1000;
+    if (job.lastTickAt !== null) return new Date(job.lastTickAt + intervalMs);
+    return new Date(this.startedAt + (job.spec.runAtStart ? 0 : intervalMs));
+  }
+
+  /** A job never overlaps itself: a tick that finds it still running is skipped. */
+  private async onTick(job: JobState): Promise<void> {
+    job.lastTickAt = this.clock.now();
+    if (job.running) return;
+    await this.execute(job);
   }
 
   private async execute(job: JobState): Promise<void> {

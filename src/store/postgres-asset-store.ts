@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { AssetDefinition, AssetSnapshot, AssetState } from "../models/batch.js";
 import type { AssetStore, SyncStatusUpdate } from "../services/ports.js";
 import { loadAssetStates } from "./sql/load-asset-states.js";
+import { markStale } from "./sql/mark-stale.js";
 import { mergeLastUpdate } from "./sql/merge-last-update.js";
 import { upsertCatalog } from "./sql/upsert-catalog.js";
 import { upsertSyncStatus } from "./sql/upsert-sync-status.js";
@@ -49,6 +50,10 @@ export class PostgresAssetStore implements AssetStore {
    */
   loadAssetStates(symbols?: readonly string[]): Promise<AssetState[]> {
     return loadAssetStates(this.pool, this.providerCode, symbols ?? this.catalog);
+  }
+
+  markStale(olderThanSeconds: number): Promise<string[]> {
+    return markStale(this.pool, this.providerCode, olderThanSeconds);
   }
 
   /** Makes the catalog rows match the configured assets (run at start; see upsertCatalog). */

@@ -1,6 +1,7 @@
 /** In-memory stand-ins for the service ports, for unit tests. */
 import type { AssetRef, AssetSnapshot, AssetState } from "../../src/models/batch.js";
 import { ProviderError } from "../../src/models/errors.js";
+import { takeCallToken } from "../../src/services/call-token.js";
 import type {
   AssetStore,
   CallBudget,
@@ -158,7 +159,8 @@ export type ScriptedOutcome = "ok" | ProviderError;
 
 /**
  * A provider with per-symbol scripted outcomes (default "ok"). It spends one token per asset
- * from `budget` when given one, and can be held so a fetch blocks until released.
+ * from `budget` when given one (as PolygonClient does: pre-paid tokens first, waits cut short by
+ * `budgetSignal`), and can be held so a fetch blocks until released.
  */
 export class FakeProvider implements MarketDataProvider {
   readonly requests: string[][] = [];
@@ -201,9 +203,13 @@ export class FakeProvider implements MarketDataProvider {
       if (this.gate) await abortable(this.gate.promise, options.signal);
       const outcomes: SnapshotOutcome[] = [];
       for (const symbol of symbols) {
-        const waited = await this.options.budget?.acquire(options.signal);
+        const { budget } = this.options;
+        const budgetError = budget ? await takeCallToken(budget, options) : undefined;
+        if (budgetError) {
+          outcomes.push({ symbol, ok: false, error: budgetError });
+          continue;
+        }
         options.usage.calls += 1;
-        if (waited !== undefined && waited > 0) options.usage.waits += 1;
         const scripted = this.scripts.get(symbol)?.shift() ?? "ok";
         outcomes.push(
           scripted === "ok"
@@ -227,16 +233,25 @@ function abortable(promise: Promise<void>, signal: AbortSignal | undefined): Pro
   });
 }
 
-/** Records every write; `failSaves` / `failStatus` make the next calls throw. */
+/**
+ * Records every write; `failSaves` / `failStatus` make the next calls throw. Times of successes
+ * (for markStale and lastSuccessAt) are read from `clock` when given.
+ */
 export class FakeStore implements AssetStore {
   readonly statusWrites: SyncStatusUpdate[][] = [];
   readonly saved: AssetSnapshot[][] = [];
   readonly status = new Map<string, SyncStatusUpdate>();
   readonly latest = new Map<string, AssetSnapshot>();
+  readonly lastSuccessAt = new Map<string, number>();
+  /** The `olderThanSeconds` of each markStale call. */
+  readonly staleChecks: number[] = [];
   failSaves: Error | null = null;
   failStatus: Error | null = null;
 
-  constructor(private readonly log?: CallLog) {}
+  constructor(
+    private readonly log?: CallLog,
+    private readonly clock?: Clock,
+  ) {}
 
   async saveSnapshots(snapshots: readonly AssetSnapshot[]): Promise<void> {
     this.log?.push(`save ${snapshots.map((s) => s.symbol).join(",")}`);
@@ -244,7 +259,7 @@ export class FakeStore implements AssetStore {
     this.saved.push([...snapshots]);
     for (const snapshot of snapshots) {
       this.latest.set(snapshot.symbol, snapshot);
-      this.status.set(snapshot.symbol, { symbol: snapshot.symbol, status: "success", error: null });
+      this.setStatus({ symbol: snapshot.symbol, status: "success", error: null });
     }
   }
 
@@ -253,18 +268,42 @@ export class FakeStore implements AssetStore {
     this.log?.push(`status ${first?.status} ${updates.map((u) => u.symbol).join(",")}`);
     if (this.failStatus) throw this.failStatus;
     this.statusWrites.push([...updates]);
-    for (const update of updates) this.status.set(update.symbol, update);
+    for (const update of updates) this.setStatus(update);
+  }
+
+  async markStale(olderThanSeconds: number): Promise<string[]> {
+    this.log?.push(`markStale ${olderThanSeconds}`);
+    this.staleChecks.push(olderThanSeconds);
+    const now = this.clock?.now() ?? Date.now();
+    const stale: string[] = [];
+    for (const [symbol, update] of this.status) {
+      const succeededAt = this.lastSuccessAt.get(symbol);
+      if (update.status !== "success" || succeededAt === undefined) continue;
+      if (now - succeededAt <= olderThanSeconds * 1000) continue;
+      this.status.set(symbol, { ...update, status: "stale" });
+      stale.push(symbol);
+    }
+    return stale.sort();
   }
 
   async loadAssetStates(symbols?: readonly string[]): Promise<AssetState[]> {
     const wanted = symbols ?? [...this.status.keys()];
-    return wanted.map((symbol) => ({
-      symbol,
-      latest: this.latest.get(symbol) ?? null,
-      syncStatus: this.status.get(symbol)?.status ?? null,
-      lastSyncAt: null,
-      errorMessage: this.status.get(symbol)?.error ?? null,
-    }));
+    return wanted.map((symbol) => {
+      const succeededAt = this.lastSuccessAt.get(symbol);
+      return {
+        symbol,
+        latest: this.latest.get(symbol) ?? null,
+        syncStatus: this.status.get(symbol)?.status ?? null,
+        lastSyncAt: null,
+        lastSuccessAt: succeededAt === undefined ? null : new Date(succeededAt),
+        errorMessage: this.status.get(symbol)?.error ?? null,
+      };
+    });
+  }
+
+  private setStatus(update: SyncStatusUpdate): void {
+    this.status.set(update.symbol, update);
+    if (update.status === "success") this.lastSuccessAt.set(update.symbol, this.clock?.now() ?? Date.now());
   }
 }
 

@@ -7,6 +7,7 @@ interface AssetStateRow {
   last_update: unknown;
   sync_status: SyncStatus | null;
   last_sync_timestamp: Date | null;
+  last_success_at: Date | null;
   error_message: string | null;
 }
 
@@ -24,6 +25,7 @@ export async function loadAssetStates(
             s.metadata -> 'last_update' AS last_update,
             st.sync_status,
             st.last_sync_timestamp,
+            st.last_success_at,
             st.error_message
        FROM trading.symbols AS s
        LEFT JOIN data_sources.data_sync_status AS st
@@ -40,6 +42,7 @@ export async function loadAssetStates(
     latest: fromLastUpdate(row.symbol, row.last_update),
     syncStatus: row.sync_status,
     lastSyncAt: row.last_sync_timestamp,
+    lastSuccessAt: row.last_success_at,
     errorMessage: row.error_message,
   }));
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -82,7 +82,11 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
   it("applies each migration once: running them again changes nothing", async () => {
     expect(await migrate(opened.pool)).toEqual([]);
     const rows = await sql("SELECT version FROM public.data_service_migrations ORDER BY version");
-    expect(rows).toEqual([{ version: "0001_schema" }, { version: "0002_seed" }]);
+    expect(rows).toEqual([
+      { version: "0001_schema" },
+      { version: "0002_seed" },
+      { version: "0003_sync_last_success" },
+    ]);
   });
 
   it("seeds the polygon provider and the spec's nine assets", async () => {
@@ -205,6 +209,7 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
       latest: null,
       syncStatus: null,
       lastSyncAt: null,
+      lastSuccessAt: null,
       errorMessage: null,
     });
     expect(states[1]).toMatchObject({
@@ -213,6 +218,83 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
       syncStatus: "success",
       errorMessage: null,
     });
+  });
+
+  it("records the last success apart from the last attempt: a failure keeps it", async () => {
+    await opened.store.saveSnapshots([gold()]);
+    await sql(`UPDATE data_sources.data_sync_status
+                  SET last_success_at = last_success_at - interval '1 hour',
+                      last_sync_timestamp = last_sync_timestamp - interval '1 hour'`);
+    const [before] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(before?.lastSuccessAt).toEqual(before?.lastSyncAt);
+
+    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "failed", error: "HTTP 503" }]);
+    const [failed] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(failed?.lastSuccessAt).toEqual(before?.lastSuccessAt);
+    expect(failed?.lastSyncAt?.getTime()).toBeGreaterThan(before?.lastSuccessAt?.getTime() as number);
+
+    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
+    const [again] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(again?.lastSuccessAt).toEqual(again?.lastSyncAt);
+  });
+
+  it("markStale marks only successes older than the threshold, once, and returns their symbols", async () => {
+    await opened.store.saveSnapshots([
+      gold(),
+      makeSnapshot("EURUSD", AT, 1.04),
+      makeSnapshot("BTCUSD", AT, 9e4),
+    ]);
+    await opened.store.setSyncStatus([{ symbol: "GBPUSD", status: "pending", error: null }]);
+    // XAUUSD and EURUSD last succeeded 20 minutes ago; EURUSD failed since. BTCUSD is fresh.
+    await sql(`UPDATE data_sources.data_sync_status
+                  SET last_success_at = now() - interval '20 minutes',
+                      last_sync_timestamp = now() - interval '20 minutes'
+                WHERE ticker_id IN (SELECT id FROM trading.symbols WHERE symbol IN ('XAUUSD', 'EURUSD', 'GBPUSD'))`);
+    await opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
+    const [attempt] = await sql<{ at: Date }>(
+      `SELECT last_sync_timestamp AS at FROM data_sources.data_sync_status st
+         JOIN trading.symbols s ON s.id = st.ticker_id WHERE s.symbol = 'XAUUSD'`,
+    );
+
+    expect(await opened.store.markStale(900)).toEqual(["XAUUSD"]);
+    expect(await opened.store.markStale(900)).toEqual([]);
+
+    const states = await opened.store.loadAssetStates(["XAUUSD", "EURUSD", "BTCUSD", "GBPUSD"]);
+    expect(states.map((s) => [s.symbol, s.syncStatus])).toEqual([
+      ["BTCUSD", "success"],
+      ["EURUSD", "failed"],
+      ["XAUUSD", "stale"],
+      ["GBPUSD", "pending"],
+    ]);
+    // Marking stale is not a sync attempt.
+    expect(states[2]?.lastSyncAt).toEqual(attempt?.at);
+    // A threshold below the fresh row's age catches it too.
+    await sql("SELECT pg_sleep(0.02)");
+    expect(await opened.store.markStale(0.01)).toEqual(["BTCUSD"]);
+
+    await opened.store.saveSnapshots([gold()]);
+    const [fresh] = await opened.store.loadAssetStates(["XAUUSD"]);
+    expect(fresh).toMatchObject({ syncStatus: "success", errorMessage: null });
+  });
+
+  it("migration 0003 backfills the last success from successful rows and can run again", async () => {
+    await opened.store.saveSnapshots([gold()]);
+    await opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
+    await sql("UPDATE data_sources.data_sync_status SET last_success_at = NULL");
+
+    const migration = await readFile(
+      new URL("../../../src/store/migrations/0003_sync_last_success.sql", import.meta.url),
+      "utf8",
+    );
+    await opened.pool.query(migration);
+
+    const rows = await sql(`SELECT s.symbol, st.last_success_at = st.last_sync_timestamp AS backfilled
+                              FROM data_sources.data_sync_status st
+                              JOIN trading.symbols s ON s.id = st.ticker_id ORDER BY s.symbol`);
+    expect(rows).toEqual([
+      { symbol: "EURUSD", backfilled: null },
+      { symbol: "XAUUSD", backfilled: true },
+    ]);
   });
 
   it("loadAssetStates treats a last_update it cannot read as no price", async () => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "../../../src/providers/rate-limiter.js";
-import { FakeClock, seededRandom } from "../../support/fakes.js";
+import { FakeClock, seededRandom, settle } from "../../support/fakes.js";
 
 const SECOND = 1000;
 
-function setup(limit = 5, windowSeconds = 60) {
+/** Most tests pin the window exactly (no margin); the margin has tests of its own. */
+function setup(limit = 5, windowSeconds = 60, marginMs = 0) {
   const clock = new FakeClock();
-  const limiter = new RateLimiter({ limit, windowSeconds, clock });
+  const limiter = new RateLimiter({ limit, windowSeconds, marginMs, clock });
   return { clock, limiter, t0: clock.now() };
 }
 
@@ -18,8 +19,9 @@ async function grantOffsets(
   limit: number,
   windowSeconds: number,
   requestOffsets: number[],
+  marginMs = 0,
 ): Promise<number[]> {
-  const { clock, limiter, t0 } = setup(limit, windowSeconds);
+  const { clock, limiter, t0 } = setup(limit, windowSeconds, marginMs);
   const granted: number[] = [];
   const pending: Promise<void>[] = [];
   for (const [i, offset] of requestOffsets.entries()) {
@@ -92,6 +94,243 @@ describe("RateLimiter window (5 calls per 60 s)", () => {
       );
     }
     expect(granted).toEqual(earliest);
+  });
+});
+
+describe("RateLimiter margin (default 250 ms)", () => {
+  it.each([
+    {
+      name: "five at once pass, the sixth waits the window plus the margin",
+      at: [0, 0, 0, 0, 0, 0],
+      granted: [0, 0, 0, 0, 0, 60_250],
+    },
+    {
+      name: "a call at first + window waits the margin",
+      at: [0, 1, 2, 3, 4, 60_000],
+      granted: [0, 1, 2, 3, 4, 60_250],
+    },
+    {
+      name: "one ms before window + margin still waits",
+      at: [0, 1, 2, 3, 4, 60_249],
+      granted: [0, 1, 2, 3, 4, 60_250],
+    },
+    {
+      name: "a slot frees exactly at first + window + margin",
+      at: [0, 1, 2, 3, 4, 60_250],
+      granted: [0, 1, 2, 3, 4, 60_250],
+    },
+    {
+      name: "a long burst is paced by window + margin per slot",
+      at: [0, 0, 0, 0, 0, 0, 0],
+      granted: [0, 0, 0, 0, 0, 60_250, 60_250],
+    },
+  ])("$name", async ({ at, granted }) => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ limit: 5, windowSeconds: 60, clock });
+    expect(limiter.marginMs).toBe(250);
+    const t0 = clock.now();
+    const offsets: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (const [i, offset] of at.entries()) {
+      await clock.advance(t0 + offset - clock.now());
+      pending.push(
+        limiter.acquire().then(() => {
+          offsets[i] = clock.now() - t0;
+        }),
+      );
+    }
+    await clock.advance(200_000);
+    await Promise.all(pending);
+    expect(offsets).toEqual(granted);
+  });
+
+  it("keeps a call in remaining() and stats() for the window plus the margin", async () => {
+    const { clock, limiter, t0 } = setup(1, 60, 500);
+    await limiter.acquire();
+    await clock.advance(60_000);
+    expect(limiter.stats()).toMatchObject({ currentCalls: 1, remaining: 0, resetAt: new Date(t0 + 60_500) });
+    await clock.advance(500);
+    expect(limiter.stats()).toMatchObject({ currentCalls: 0, remaining: 1, windowSeconds: 60 });
+  });
+
+  it("never lets more than the limit into any window seen `margin` late, whatever each call's delay", async () => {
+    // Each call reaches the provider 0..margin ms after its token: the provider's window must hold.
+    const limit = 5;
+    const windowMs = 6 * SECOND;
+    const marginMs = 250;
+    const random = seededRandom(11);
+    const requests: number[] = [];
+    let at = 0;
+    for (let i = 0; i < 200; i++) {
+      at += random() < 0.5 ? 0 : Math.floor(random() * 3 * SECOND);
+      requests.push(at);
+    }
+    const granted = await grantOffsets(limit, 6, requests, marginMs);
+    const arrivals = granted.map((t) => t + Math.floor(random() * (marginMs + 1))).sort((a, b) => a - b);
+    for (let i = 0; i + limit < arrivals.length; i++) {
+      expect((arrivals[i + limit] as number) - (arrivals[i] as number)).toBeGreaterThanOrEqual(windowMs);
+    }
+  });
+
+  it("rejects a negative margin", () => {
+    const clock = new FakeClock();
+    expect(() => new RateLimiter({ limit: 5, windowSeconds: 60, marginMs: -1, clock })).toThrow(/margin/);
+  });
+});
+
+describe("RateLimiter tryAcquire", () => {
+  /** A limiter of 5 per 10 s (margin 1 s) with calls spent at the given offsets (ms), now at `nowAt`. */
+  async function limiterWith(callsAt: number[], nowAt: number) {
+    const { clock, limiter, t0 } = setup(5, 10, SECOND);
+    for (const at of callsAt) {
+      await clock.advance(t0 + at - clock.now());
+      expect(limiter.tryAcquire()).toBe(true);
+    }
+    await clock.advance(t0 + nowAt - clock.now());
+    return { clock, limiter, t0 };
+  }
+
+  it.each([
+    { name: "a free budget", calls: [], now: 0, reserve: undefined, taken: true },
+    { name: "four spent leaves one", calls: [0, 0, 0, 0], now: 0, reserve: undefined, taken: true },
+    { name: "five spent leaves none", calls: [0, 0, 0, 0, 0], now: 5000, reserve: undefined, taken: false },
+    {
+      name: "a call counts until window + margin",
+      calls: [0, 0, 0, 0, 0],
+      now: 10_999,
+      reserve: undefined,
+      taken: false,
+    },
+    { name: "and no longer", calls: [0, 0, 0, 0, 0], now: 11_000, reserve: undefined, taken: true },
+    // Reserving 3 of 5: the calls still counted at `atMs`, plus this one, may be 2 at most.
+    { name: "reserve: nothing spent", calls: [], now: 0, reserve: { count: 3, at: 5000 }, taken: true },
+    {
+      name: "reserve: one spent, counted at atMs",
+      calls: [0],
+      now: 0,
+      reserve: { count: 3, at: 5000 },
+      taken: true,
+    },
+    {
+      name: "reserve: two spent, counted at atMs",
+      calls: [0, 0],
+      now: 0,
+      reserve: { count: 3, at: 5000 },
+      taken: false,
+    },
+    {
+      name: "reserve: two spent, gone at atMs",
+      calls: [0, 0],
+      now: 0,
+      reserve: { count: 3, at: 11_000 },
+      taken: true,
+    },
+    {
+      name: "reserve: two spent, still counted 1 ms before they leave",
+      calls: [0, 0],
+      now: 0,
+      reserve: { count: 3, at: 10_999 },
+      taken: false,
+    },
+    {
+      name: "reserve: the new call itself still counts at atMs",
+      calls: [0, 0, 0, 0],
+      now: 1000,
+      reserve: { count: 5, at: 11_999 },
+      taken: false,
+    },
+    {
+      name: "reserve: the new call itself is gone at atMs",
+      calls: [0, 0, 0, 0],
+      now: 1000,
+      reserve: { count: 5, at: 12_000 },
+      taken: true,
+    },
+    {
+      name: "reserve: a past atMs means now",
+      calls: [0, 0],
+      now: 0,
+      reserve: { count: 3, at: -60_000 },
+      taken: false,
+    },
+    {
+      name: "reserve: more than the limit is never left",
+      calls: [],
+      now: 0,
+      reserve: { count: 6, at: 60_000 },
+      taken: false,
+    },
+    {
+      name: "reserve: zero reserves nothing",
+      calls: [0, 0, 0, 0],
+      now: 0,
+      reserve: { count: 0, at: 0 },
+      taken: true,
+    },
+    {
+      name: "reserve: needs a token free now too",
+      calls: [0, 0, 0, 0, 0],
+      now: 1,
+      reserve: { count: 0, at: 60_000 },
+      taken: false,
+    },
+  ])("$name", async ({ calls, now, reserve, taken }) => {
+    const { limiter, t0 } = await limiterWith(calls, now);
+    const before = limiter.stats();
+    const reservation = reserve && { count: reserve.count, atMs: t0 + reserve.at };
+    expect(limiter.tryAcquire(reservation)).toBe(taken);
+    const after = limiter.stats();
+    expect(after.totalCalls - before.totalCalls).toBe(taken ? 1 : 0);
+    expect(after.totalWaits).toBe(0);
+  });
+
+  it("leaves exactly `count` tokens at `atMs` however often it is asked", async () => {
+    const { clock, limiter, t0 } = setup(5, 60, 250);
+    const reserve = { count: 3, atMs: t0 + 30 * SECOND };
+    let taken = 0;
+    for (let i = 0; i < 10; i++) if (limiter.tryAcquire(reserve)) taken += 1;
+    expect(taken).toBe(2);
+    // At atMs the reserved calls go without waiting.
+    await clock.advance(30 * SECOND);
+    const waits = await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
+    expect(waits).toEqual([0, 0, 0]);
+  });
+
+  it("never takes a token from under an acquire() still waiting for it", async () => {
+    // A clock whose sleeps end only when told: time may pass a free slot before the waiter wakes,
+    // as when a real timer fires late.
+    let now = 1_000_000;
+    let wake = (): void => {};
+    const lateClock = {
+      now: () => now,
+      sleep: () => new Promise<void>((resolve) => (wake = resolve)),
+    };
+    const limiter = new RateLimiter({ limit: 1, windowSeconds: 60, marginMs: 0, clock: lateClock });
+    await limiter.acquire();
+    const waiter = limiter.acquire();
+    await settle();
+    now += 61 * SECOND;
+    expect(limiter.remaining()).toBe(1);
+    expect(limiter.tryAcquire()).toBe(false);
+    wake();
+    expect(await waiter).toBe(61 * SECOND);
+    expect(limiter.stats().totalCalls).toBe(2);
+  });
+
+  it("never takes a token while blocked after a 429", async () => {
+    const { clock, limiter, t0 } = setup(5, 60);
+    limiter.blockUntil(t0 + 20 * SECOND);
+    expect(limiter.tryAcquire()).toBe(false);
+    await clock.advance(20 * SECOND);
+    expect(limiter.tryAcquire()).toBe(true);
+  });
+
+  it("a token taken with tryAcquire delays acquire() like any other call", async () => {
+    const { clock, limiter } = setup(1, 60);
+    expect(limiter.tryAcquire()).toBe(true);
+    const waited = limiter.acquire();
+    await clock.advance(60 * SECOND);
+    expect(await waited).toBe(60 * SECOND);
   });
 });
 

@@ -24,7 +24,7 @@ function setup(options: { limit?: number } = {}) {
   const log: CallLog = [];
   const clock = new FakeClock();
   const budget = options.limit
-    ? new RateLimiter({ limit: options.limit, windowSeconds: 60, clock })
+    ? new RateLimiter({ limit: options.limit, windowSeconds: 60, marginMs: 0, clock })
     : undefined;
   const provider = new FakeProvider(clock, { log, ...(budget ? { budget } : {}) });
   const store = new FakeStore(log);
@@ -131,6 +131,40 @@ describe("AssetUpdater", () => {
     await clock.advance(60_000);
     const report = await running;
     expect(report.usage).toEqual({ calls: 3, waits: 1 });
+  });
+
+  it("passes pre-paid tokens to the provider, which then does not wait for the budget", async () => {
+    const { updater, clock } = setup({ limit: 1 });
+    const report = await updater.updateAssets(ASSETS, { prepaidCalls: 3 });
+    expect(report.usage).toEqual({ calls: 3, waits: 0 });
+    expect(report.updated).toHaveLength(3);
+    expect(clock.sleeping).toBe(0);
+  });
+
+  it("when only budget waits are aborted, keeps what was fetched and fails the rest as rate_limited", async () => {
+    const { updater, clock, store, publisher } = setup({ limit: 1 });
+    const budgetAbort = new AbortController();
+    const running = updater.updateAssets(ASSETS, {
+      signal: new AbortController().signal,
+      budgetSignal: budgetAbort.signal,
+    });
+    await settle();
+    expect(clock.sleeping).toBe(1);
+    budgetAbort.abort(new Error("service is shutting down"));
+
+    const report = await running;
+    expect(report.updated.map((s) => s.symbol)).toEqual(["XAUUSD"]);
+    expect(report.failed.map(({ asset, error }) => [asset.symbol, (error as ProviderError).kind])).toEqual([
+      ["EURUSD", "rate_limited"],
+      ["BTCUSD", "rate_limited"],
+    ]);
+    expect(report.usage).toEqual({ calls: 1, waits: 0 });
+    expect(store.status.get("EURUSD")).toEqual({
+      symbol: "EURUSD",
+      status: "failed",
+      error: "rate_limited: call not made: service is shutting down",
+    });
+    expect(publisher.published).toEqual([[report.updated[0]]]);
   });
 
   it("when aborted, marks the assets FAILED and rejects with the abort reason", async () => {

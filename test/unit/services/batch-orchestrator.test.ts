@@ -126,6 +126,7 @@ describe("BatchOrchestrator status", () => {
       ["priority_batch", 300],
       ["queue_processor", 15],
       ["enqueue_secondary", 1800],
+      ["stale_check", 60],
     ]);
     expect(status.jobs[0]?.name).toBe("Priority Assets Batch (XAUUSD, EURUSD, BTCUSD)");
     expect(orchestrator.queueStats()).toMatchObject({ size: 6, byPriority: { HIGH: 3, MEDIUM: 3 } });
@@ -170,8 +171,9 @@ describe("BatchOrchestrator stop", () => {
   });
 
   it("aborts work still running after the grace period", async () => {
-    const { orchestrator, provider, clock, logger } = setup({ rateLimit: 1 });
-    // The batch needs 3 calls at 1 per minute: it sleeps on the budget.
+    const { orchestrator, provider, clock, logger } = setup();
+    // The provider call never answers: in-flight work, so it gets the grace period.
+    provider.hold();
     const batch = orchestrator.runManualBatch();
     await settle();
     const stopping = orchestrator.stop();
@@ -183,6 +185,43 @@ describe("BatchOrchestrator stop", () => {
     await stopping;
     expect(logger.messages("warn")).toContain("running work did not finish in time; aborting it");
     expect(orchestrator.status().lastBatch).toBeNull();
+  });
+
+  it("aborts a budget wait at once: waiting for a token is not in-flight work", async () => {
+    const { orchestrator, provider, clock, logger, store, budget } = setup({ rateLimit: 1 });
+    // The batch needs 3 calls at 1 per minute: after the first it sleeps on the budget.
+    const batch = orchestrator.runManualBatch();
+    await settle();
+    expect(clock.sleeping).toBe(1);
+    const t0 = clock.now();
+
+    await orchestrator.stop();
+
+    expect(clock.now()).toBe(t0);
+    expect(clock.sleeping).toBe(0);
+    const result = await batch;
+    expect(result.priorityUpdated).toEqual(["XAUUSD"]);
+    expect(result.priorityFailed).toEqual([
+      { symbol: "EURUSD", error: "rate_limited: call not made: service is shutting down" },
+      { symbol: "BTCUSD", error: "rate_limited: call not made: service is shutting down" },
+    ]);
+    expect(result.apiCallsUsed).toBe(1);
+    expect(provider.requests).toHaveLength(1);
+    expect(store.status.get("EURUSD")?.status).toBe("failed");
+    expect(budget.stats().totalCalls).toBe(1);
+    expect(logger.messages("warn")).not.toContain("running work did not finish in time; aborting it");
+  });
+
+  it("lets an in-flight batch spend tokens still free after stop, without waiting", async () => {
+    const { orchestrator, provider, clock } = setup({ rateLimit: 5 });
+    provider.hold();
+    const batch = orchestrator.runManualBatch();
+    await settle();
+    const stopping = orchestrator.stop();
+    provider.release();
+    await stopping;
+    expect(clock.sleeping).toBe(0);
+    await expect(batch).resolves.toMatchObject({ priorityUpdated: ["XAUUSD", "EURUSD", "BTCUSD"] });
   });
 
   it("is idempotent and refuses a later start", async () => {

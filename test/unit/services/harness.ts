@@ -18,18 +18,28 @@ export const INTERVALS: OrchestratorIntervals = {
 export interface HarnessOptions {
   /** FakeClock for most tests; a Date.now clock under vi.useFakeTimers(). */
   clock: Clock;
-  /** Call budget per 60 s; unlimited when unset. */
+  /** Call budget per `rateWindowSeconds` (default 60); unlimited when unset. */
   rateLimit?: number;
+  rateWindowSeconds?: number;
+  /** The limiter's margin; default 0 so most tests see the bare window. */
+  rateMarginMs?: number;
   maxQueueSize?: number;
   intervals?: Partial<OrchestratorIntervals>;
+  /** Default 900, as STALE_AFTER_SECONDS. */
+  staleAfterSeconds?: number;
 }
 
 export function createHarness(options: HarnessOptions) {
   const { clock } = options;
   const catalog = new AssetCatalog(DEFAULT_ASSETS);
-  const budget = new RateLimiter({ limit: options.rateLimit ?? 1000, windowSeconds: 60, clock });
+  const budget = new RateLimiter({
+    limit: options.rateLimit ?? 1000,
+    windowSeconds: options.rateWindowSeconds ?? 60,
+    marginMs: options.rateMarginMs ?? 0,
+    clock,
+  });
   const provider = new FakeProvider(clock, { budget });
-  const store = new FakeStore();
+  const store = new FakeStore(undefined, clock);
   const publisher = new FakePublisher();
   const logger = new FakeLogger();
   const queue = new PriorityQueue({
@@ -47,6 +57,7 @@ export function createHarness(options: HarnessOptions) {
     clock,
     logger,
     intervals: { ...INTERVALS, ...options.intervals },
+    staleAfterSeconds: options.staleAfterSeconds ?? 900,
     idFactory: () => (nextId++).toString(16).padStart(8, "0"),
   });
   return { catalog, budget, provider, store, publisher, logger, queue, updater, orchestrator };

@@ -34,6 +34,7 @@ describe("BatchOrchestrator schedule (toad-scheduler on fake timers)", () => {
       ["priority_batch", t0 + 300 * SECOND],
       ["queue_processor", t0 + 15 * SECOND],
       ["enqueue_secondary", t0 + 1800 * SECOND],
+      ["stale_check", t0 + 60 * SECOND],
     ]);
 
     await vi.advanceTimersByTimeAsync(15 * SECOND);
