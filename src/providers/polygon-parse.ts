@@ -1,14 +1,29 @@
 /**
- * Turns Polygon (Massive) snapshot bodies into validated AssetSnapshots (reference/polygon-api.md
- * §3–4). Parsing is lenient about shape (every field optional, unknown fields ignored) and strict
- * about prices: a snapshot that could write a wrong price is rejected with the reason.
+ * Turns Polygon (Massive) v2 snapshot bodies into validated AssetSnapshots (reference/polygon-api.md
+ * §3–4), and holds the validation every body shape shares. Parsing is lenient about shape (every
+ * field optional, unknown fields ignored) and strict about prices: a snapshot that could write a
+ * wrong price is rejected with the reason.
  */
 import type { AssetRef, AssetSnapshot } from "../models/batch.js";
 import { ProviderError } from "../models/errors.js";
 
 export const POLYGON_SOURCE = "polygon";
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
+
+/** The price evidence of one body shape, before validation. */
+export interface PriceReading {
+  /** Bid and ask, if the body has a quote. Field names are for messages, e.g. `lastQuote.b`. */
+  quote?: { bid: unknown; ask: unknown; bidField: string; askField: string };
+  /** Last trade price, if the body has a trade. */
+  trade?: { price: unknown; field: string };
+  /** Day bar: open, high, low, close, volume. Zero or absent values mean "no data yet". */
+  day?: { open: unknown; high: unknown; low: unknown; close: unknown; volume: unknown };
+  /** Provider times (any unit) of the quote and trade; the newest wins. */
+  eventTimes: readonly unknown[];
+  /** Used only when no quote or trade time is present. */
+  fallbackTime?: unknown;
+}
 
 /**
  * Epoch milliseconds of a Polygon timestamp whose unit is only known by its size: the same field
@@ -29,6 +44,23 @@ export function parseSingleSnapshot(body: unknown, asset: AssetRef): AssetSnapsh
 }
 
 /**
+ * The items of a v2 multi-ticker snapshot body (`{ status, tickers: [...] }`) by ticker. Throws
+ * (with `label` naming the request) when the body has no `tickers` array; items without a
+ * ticker are ignored.
+ */
+export function tickerItemsOfMultiSnapshot(body: unknown, label: string): Map<string, JsonObject> {
+  if (!isObject(body)) throw invalidFor(label, "response body is not a JSON object");
+  // An OK answer for tickers that match nothing may leave `tickers` out (§5): that is "none".
+  if ((body.tickers === undefined || body.tickers === null) && body.status === "OK") return new Map();
+  if (!Array.isArray(body.tickers)) throw invalidFor(label, "response has no tickers array");
+  const items = new Map<string, JsonObject>();
+  for (const item of body.tickers) {
+    if (isObject(item) && typeof item.ticker === "string") items.set(item.ticker, item);
+  }
+  return items;
+}
+
+/**
  * Parses one v2 ticker item, the shape shared by the single and multi-ticker snapshots. Forex
  * items carry `lastQuote`, crypto items `lastTrade`; either may appear, so both are read.
  */
@@ -38,37 +70,61 @@ export function snapshotFromTickerItem(item: JsonObject, asset: AssetRef): Asset
   }
   const quote = optionalObject(item.lastQuote);
   const trade = optionalObject(item.lastTrade);
-  const tradePrice = trade ? requirePrice(asset, trade.p, "lastTrade.p") : undefined;
-  // The v2 crypto snapshot has no quote: then the last trade stands for both sides.
-  const tradeSides = tradePrice === undefined ? undefined : { bid: tradePrice, ask: tradePrice };
-  const sides = quote ? quoteSides(asset, quote) : tradeSides;
-  if (!sides) throw invalid(asset, "response has neither lastQuote nor lastTrade");
-  const { bid, ask } = sides;
-  // Forex has no trades, so its last price is the quote midpoint.
-  const lastPrice = tradePrice ?? withoutFloatNoise((bid + ask) / 2);
-
   const day = optionalObject(item.day);
+  if (!quote && !trade) throw invalid(asset, "response has neither lastQuote nor lastTrade");
+  return buildSnapshot(asset, {
+    quote: quote && { bid: quote.b, ask: quote.a, bidField: "lastQuote.b", askField: "lastQuote.a" },
+    trade: trade && { price: trade.p, field: "lastTrade.p" },
+    day: day && { open: day.o, high: day.h, low: day.l, close: day.c, volume: day.v },
+    eventTimes: [quote?.t, trade?.t],
+    fallbackTime: item.updated,
+  });
+}
+
+/**
+ * Validates a reading and builds the snapshot. With a quote, bid and ask are its sides; with
+ * only a trade (crypto has no quote), the trade price stands for both sides. The last price is
+ * the trade price, or the quote midpoint for forex, which has no trades.
+ */
+export function buildSnapshot(asset: AssetRef, reading: PriceReading): AssetSnapshot {
+  const tradePrice = reading.trade
+    ? requirePrice(asset, reading.trade.price, reading.trade.field)
+    : undefined;
+  let bid: number;
+  let ask: number;
+  if (reading.quote) {
+    bid = requirePrice(asset, reading.quote.bid, reading.quote.bidField);
+    ask = requirePrice(asset, reading.quote.ask, reading.quote.askField);
+    if (bid > ask) throw invalid(asset, `crossed quote: bid ${bid} > ask ${ask}`);
+  } else if (tradePrice !== undefined) {
+    bid = tradePrice;
+    ask = tradePrice;
+  } else {
+    throw invalid(asset, "response has neither a quote nor a trade");
+  }
+  const { day } = reading;
   return {
     symbol: asset.symbol,
     bid,
     ask,
     spread: withoutFloatNoise(ask - bid),
-    lastPrice,
-    dailyOpen: dailyValue(day?.o),
-    dailyHigh: dailyValue(day?.h),
-    dailyLow: dailyValue(day?.l),
-    dailyClose: dailyValue(day?.c),
-    dailyVolume: dailyValue(day?.v),
-    timestamp: new Date(snapshotTimeMs(asset, item, quote, trade)),
+    lastPrice: tradePrice ?? withoutFloatNoise((bid + ask) / 2),
+    dailyOpen: dailyValue(day?.open),
+    dailyHigh: dailyValue(day?.high),
+    dailyLow: dailyValue(day?.low),
+    dailyClose: dailyValue(day?.close),
+    dailyVolume: dailyValue(day?.volume),
+    timestamp: new Date(snapshotTimeMs(asset, reading)),
     source: POLYGON_SOURCE,
   };
 }
 
-function quoteSides(asset: AssetRef, quote: JsonObject): { bid: number; ask: number } {
-  const bid = requirePrice(asset, quote.b, "lastQuote.b");
-  const ask = requirePrice(asset, quote.a, "lastQuote.a");
-  if (bid > ask) throw invalid(asset, `crossed quote: bid ${bid} > ask ${ask}`);
-  return { bid, ask };
+/** The newest quote or trade time; the fallback only when neither carries one. */
+function snapshotTimeMs(asset: AssetRef, { eventTimes, fallbackTime }: PriceReading): number {
+  const times = eventTimes.filter(isPositiveNumber).map(epochMsFromProviderTime);
+  if (times.length > 0) return Math.max(...times);
+  if (isPositiveNumber(fallbackTime)) return epochMsFromProviderTime(fallbackTime);
+  throw invalid(asset, "response has no quote, trade or updated timestamp");
 }
 
 /**
@@ -80,7 +136,7 @@ function withoutFloatNoise(value: number): number {
 }
 
 /** A price that must be a finite positive number; anything else rejects the snapshot. */
-function requirePrice(asset: AssetRef, value: unknown, field: string): number {
+export function requirePrice(asset: AssetRef, value: unknown, field: string): number {
   if (value === undefined || value === null) throw invalid(asset, `missing price ${field}`);
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw invalid(asset, `price ${field} is not a finite number: ${String(value)}`);
@@ -94,28 +150,21 @@ function dailyValue(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
 }
 
-/** The newest quote or trade time; `updated` only when neither carries one. */
-function snapshotTimeMs(
-  asset: AssetRef,
-  item: JsonObject,
-  quote: JsonObject | undefined,
-  trade: JsonObject | undefined,
-): number {
-  const eventTimes = [quote?.t, trade?.t].filter(isPositiveNumber).map(epochMsFromProviderTime);
-  if (eventTimes.length > 0) return Math.max(...eventTimes);
-  if (isPositiveNumber(item.updated)) return epochMsFromProviderTime(item.updated);
-  throw invalid(asset, "response has no quote, trade or updated timestamp");
+/** A rejection of `asset`'s data: invalid_response, message prefixed with its ticker. */
+export function invalid(asset: AssetRef, reason: string): ProviderError {
+  return invalidFor(asset.polygonTicker, reason);
 }
 
-function invalid(asset: AssetRef, reason: string): ProviderError {
-  return new ProviderError("invalid_response", `${asset.polygonTicker}: ${reason}`);
+/** A rejection of a whole response; `label` names what was asked for. */
+export function invalidFor(label: string, reason: string): ProviderError {
+  return new ProviderError("invalid_response", `${label}: ${reason}`);
 }
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function optionalObject(value: unknown): JsonObject | undefined {
+export function optionalObject(value: unknown): JsonObject | undefined {
   return isObject(value) ? value : undefined;
 }
 

@@ -5,6 +5,8 @@ export type AssetClass = "forex" | "crypto";
 export interface Instrument {
   /** Polygon ticker, e.g. `C:EURUSD` (forex) or `X:BTCUSD` (crypto). */
   ticker: string;
+  /** As `/v3/snapshot` names it, e.g. "Euro - United States Dollar". */
+  name: string;
   assetClass: AssetClass;
   /** Price the random walk starts from and reverts to. */
   level: number;
@@ -19,20 +21,70 @@ export interface Instrument {
 export const INSTRUMENTS: readonly Instrument[] = [
   {
     ticker: "C:XAUUSD",
+    name: "Gold - United States Dollar",
     assetClass: "forex",
     level: 2650,
     decimals: 2,
     spreadTicks: 45,
     stepVolatility: 4e-4,
   },
-  { ticker: "C:EURUSD", assetClass: "forex", level: 1.08, decimals: 5, spreadTicks: 6, stepVolatility: 2e-4 },
-  { ticker: "C:GBPUSD", assetClass: "forex", level: 1.27, decimals: 5, spreadTicks: 9, stepVolatility: 2e-4 },
-  { ticker: "C:USDJPY", assetClass: "forex", level: 150, decimals: 3, spreadTicks: 12, stepVolatility: 2e-4 },
-  { ticker: "C:XAGUSD", assetClass: "forex", level: 31, decimals: 3, spreadTicks: 30, stepVolatility: 6e-4 },
-  { ticker: "C:AUDUSD", assetClass: "forex", level: 0.65, decimals: 5, spreadTicks: 8, stepVolatility: 2e-4 },
-  { ticker: "C:USDCAD", assetClass: "forex", level: 1.4, decimals: 5, spreadTicks: 10, stepVolatility: 2e-4 },
+  {
+    ticker: "C:EURUSD",
+    name: "Euro - United States Dollar",
+    assetClass: "forex",
+    level: 1.08,
+    decimals: 5,
+    spreadTicks: 6,
+    stepVolatility: 2e-4,
+  },
+  {
+    ticker: "C:GBPUSD",
+    name: "British Pound - United States Dollar",
+    assetClass: "forex",
+    level: 1.27,
+    decimals: 5,
+    spreadTicks: 9,
+    stepVolatility: 2e-4,
+  },
+  {
+    ticker: "C:USDJPY",
+    name: "United States Dollar - Japanese Yen",
+    assetClass: "forex",
+    level: 150,
+    decimals: 3,
+    spreadTicks: 12,
+    stepVolatility: 2e-4,
+  },
+  {
+    ticker: "C:XAGUSD",
+    name: "Silver - United States Dollar",
+    assetClass: "forex",
+    level: 31,
+    decimals: 3,
+    spreadTicks: 30,
+    stepVolatility: 6e-4,
+  },
+  {
+    ticker: "C:AUDUSD",
+    name: "Australian Dollar - United States Dollar",
+    assetClass: "forex",
+    level: 0.65,
+    decimals: 5,
+    spreadTicks: 8,
+    stepVolatility: 2e-4,
+  },
+  {
+    ticker: "C:USDCAD",
+    name: "United States Dollar - Canadian Dollar",
+    assetClass: "forex",
+    level: 1.4,
+    decimals: 5,
+    spreadTicks: 10,
+    stepVolatility: 2e-4,
+  },
   {
     ticker: "X:BTCUSD",
+    name: "Bitcoin - United States Dollar",
     assetClass: "crypto",
     level: 93000,
     decimals: 2,
@@ -41,6 +93,7 @@ export const INSTRUMENTS: readonly Instrument[] = [
   },
   {
     ticker: "X:ETHUSDT",
+    name: "Ethereum - Tether",
     assetClass: "crypto",
     level: 3400,
     decimals: 2,
@@ -49,8 +102,10 @@ export const INSTRUMENTS: readonly Instrument[] = [
   },
 ];
 
-export function findInstrument(ticker: string, assetClass: AssetClass): Instrument | undefined {
+/** The instrument with `ticker`, of `assetClass` when one is given (tickers are case-sensitive). */
+export function findInstrument(ticker: string, assetClass?: AssetClass): Instrument | undefined {
   return INSTRUMENTS.find(
-    (instrument) => instrument.ticker === ticker && instrument.assetClass === assetClass,
+    (instrument) =>
+      instrument.ticker === ticker && (assetClass === undefined || instrument.assetClass === assetClass),
   );
 }

@@ -22,7 +22,13 @@ process.stdout.write(
     `Polygon sandbox listening on ${sandbox.url}`,
     `API key (paid plan, ${account.limit} calls per ${account.windowMs / 1000} s): ${key}`,
     `Run the service against it: POLYGON_BASE_URL=${sandbox.url} POLYGON_API_KEY=${key} npm start`,
-    `Try: curl -H "Authorization: Bearer ${key}" ${sandbox.url}/v2/snapshot/locale/global/markets/forex/tickers/C:EURUSD`,
+    "POLYGON_FETCH_MODE may be single, multi, universal or prev; try each endpoint:",
+    ...[
+      "/v2/snapshot/locale/global/markets/forex/tickers/C:EURUSD",
+      "/v2/snapshot/locale/global/markets/forex/tickers?tickers=C:XAUUSD,C:EURUSD",
+      "/v3/snapshot?ticker.any_of=C:XAUUSD,C:EURUSD,X:BTCUSD&limit=250",
+      "/v2/aggs/ticker/X:BTCUSD/prev",
+    ].map((path) => `  curl -H "Authorization: Bearer ${key}" '${sandbox.url}${path}'`),
     "",
   ].join("\n"),
 );

@@ -1,95 +1,23 @@
-import { createServer, type RequestListener, type Server } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
-import type { AssetRef } from "../../../src/models/batch.js";
-import { PolygonClient, type PolygonClientOptions } from "../../../src/providers/polygon-client.js";
-import { type Sandbox, startSandbox } from "../../../src/providers/sandbox/server.js";
-import type { CallBudget, CallUsage, Logger, SnapshotOutcome } from "../../../src/services/ports.js";
+import { describe, expect, it } from "vitest";
+import {
+  BTCUSD,
+  cleanUpAfterEach,
+  clientFor,
+  closeServer,
+  EURUSD,
+  FOOBAR,
+  FREE_KEY,
+  failureOf,
+  instantBudget,
+  newUsage,
+  PAID_KEY,
+  recordingLogger,
+  sandboxWithKeys,
+  startServer,
+  XAUUSD,
+} from "./support.js";
 
-const XAUUSD: AssetRef = { symbol: "XAUUSD", polygonTicker: "C:XAUUSD", assetType: "forex" };
-const EURUSD: AssetRef = { symbol: "EURUSD", polygonTicker: "C:EURUSD", assetType: "forex" };
-const BTCUSD: AssetRef = { symbol: "BTCUSD", polygonTicker: "X:BTCUSD", assetType: "crypto" };
-const FOOBAR: AssetRef = { symbol: "FOOBAR", polygonTicker: "C:FOOBAR", assetType: "forex" };
-
-const PAID_KEY = "paid-key-4d1c9e";
-const FREE_KEY = "free-key-82b7aa";
-
-/**
- * A call budget that answers at once and reports `waitedMs` as the time it waited. The real
- * limiter is src/providers/rate-limiter.ts; these tests are about HTTP, not pacing.
- */
-function instantBudget(waitedMs = 0): CallBudget & { acquired: number; blockedUntil: number } {
-  return {
-    acquired: 0,
-    blockedUntil: 0,
-    blockUntil(epochMs) {
-      this.blockedUntil = Math.max(this.blockedUntil, epochMs);
-    },
-    async acquire(signal) {
-      signal?.throwIfAborted();
-      this.acquired += 1;
-      return waitedMs;
-    },
-    remaining: () => Number.POSITIVE_INFINITY,
-    stats: () => ({
-      limit: 0,
-      windowSeconds: 0,
-      currentCalls: 0,
-      remaining: 0,
-      resetAt: new Date(0),
-      totalCalls: 0,
-      totalWaits: 0,
-    }),
-  };
-}
-
-/** A plain HTTP server; the default handler accepts requests and never answers them. */
-async function startServer(handler: RequestListener = () => {}): Promise<{ url: string; server: Server }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return { url: `http://127.0.0.1:${address.port}`, server };
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function sandboxWithKeys(limit = 100): Promise<Sandbox> {
-  const sandbox = await startSandbox({
-    keys: [
-      { key: PAID_KEY, plan: "paid", limit, windowMs: 60_000 },
-      { key: FREE_KEY, plan: "free", limit, windowMs: 60_000 },
-    ],
-  });
-  cleanups.push(() => sandbox.close());
-  return sandbox;
-}
-
-function clientFor(options: Partial<PolygonClientOptions> & { baseUrl: string }): PolygonClient {
-  const client = new PolygonClient({ apiKey: PAID_KEY, budget: instantBudget(), ...options });
-  cleanups.push(() => client.close());
-  return client;
-}
-
-/** A Logger port that keeps every entry, to check what reaches the logs. */
-function recordingLogger(): Logger & { entries: unknown[] } {
-  const entries: unknown[] = [];
-  const record = (obj: object, msg?: string) => {
-    entries.push({ ...obj, msg });
-  };
-  return { entries, debug: record, info: record, warn: record, error: record };
-}
-
-function newUsage(): CallUsage {
-  return { calls: 0, waits: 0 };
-}
-
-function failureOf(outcome: SnapshotOutcome | undefined) {
-  if (!outcome || outcome.ok) throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
-  return outcome.error;
-}
+cleanUpAfterEach();
 
 describe("PolygonClient against the sandbox (mode single)", () => {
   it("fetches gold, euro and bitcoin at plausible prices, one budgeted call each", async () => {
@@ -180,7 +108,6 @@ describe("PolygonClient against the sandbox (mode single)", () => {
         JSON.stringify({ status: "ERROR", error: `bad header: ${request.headers.authorization}` }),
       );
     });
-    cleanups.push(() => closeServer(echoing.server));
     const client = clientFor({ baseUrl: echoing.url });
 
     const [outcome] = await client.fetchSnapshots([XAUUSD], { usage: newUsage() });
@@ -219,7 +146,6 @@ describe("PolygonClient against the sandbox (mode single)", () => {
 describe("PolygonClient transport failures", () => {
   it("reports a provider that never answers as transient after requestTimeoutMs", async () => {
     const silent = await startServer();
-    cleanups.push(() => closeServer(silent.server));
     const client = clientFor({ baseUrl: silent.url, requestTimeoutMs: 200 });
     const startedAt = Date.now();
 
@@ -245,7 +171,6 @@ describe("PolygonClient transport failures", () => {
 
   it("rejects with the abort reason when the signal aborts during a request", async () => {
     const silent = await startServer();
-    cleanups.push(() => closeServer(silent.server));
     const client = clientFor({ baseUrl: silent.url, requestTimeoutMs: 10_000 });
     const controller = new AbortController();
     const reason = new Error("batch cancelled");
@@ -271,10 +196,3 @@ describe("PolygonClient transport failures", () => {
     expect(sandbox.requestLog).toEqual([]);
   });
 });
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}

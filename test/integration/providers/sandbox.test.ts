@@ -191,8 +191,22 @@ describe("sandbox budget", () => {
     await get(base, `${FOREX_PATH}/C:EURUSD`, null);
 
     expect(base.requestLog).toEqual([
-      { at: 1_736_784_061_000, method: "GET", path: `${FOREX_PATH}/C:EURUSD`, key: KEY, status: 200 },
-      { at: 1_736_784_061_000, method: "GET", path: `${FOREX_PATH}/C:EURUSD`, key: null, status: 401 },
+      {
+        at: 1_736_784_061_000,
+        method: "GET",
+        path: `${FOREX_PATH}/C:EURUSD`,
+        key: KEY,
+        status: 200,
+        faults: [],
+      },
+      {
+        at: 1_736_784_061_000,
+        method: "GET",
+        path: `${FOREX_PATH}/C:EURUSD`,
+        key: null,
+        status: 401,
+        faults: [],
+      },
     ]);
   });
 });
