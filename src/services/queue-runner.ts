@@ -1,22 +1,34 @@
 /**
  * The secondary-asset side of the batch process: feeding the queue and updating a few queued
- * assets per run, requeueing or dropping the ones that fail.
+ * assets per run, requeueing or dropping the ones that fail. A run never waits for the call
+ * budget: it takes one spare token per item before dequeuing it, and stops at the first refusal.
  */
 import type { AssetCatalog } from "../config/priority-assets.js";
 import type { AssetPriority, QueuedAsset } from "../models/batch.js";
 import { ProviderError, QueueFullError, UnknownAssetError } from "../models/errors.js";
 import { type AssetUpdater, failureMessage, type UpdateReport } from "./asset-updater.js";
-import type { AssetStore, Logger } from "./ports.js";
-import type { PriorityQueue, RequeueResult } from "./priority-queue.js";
+import type { AssetStore, CallBudget, CallReservation, Logger } from "./ports.js";
+import { type PriorityQueue, priorityName, type RequeueResult } from "./priority-queue.js";
 
 export interface QueueRunnerOptions {
   updater: Pick<AssetUpdater, "updateAssets">;
   queue: PriorityQueue;
   catalog: AssetCatalog;
   store: Pick<AssetStore, "setSyncStatus">;
+  /** The provider's budget; a run spends only tokens it can take at once. */
+  budget: Pick<CallBudget, "tryAcquire">;
   logger: Logger;
   /** Queue items updated per run. */
   itemsPerRun: number;
+}
+
+export interface QueueRunOptions {
+  /** Aborts the provider calls and store writes of the run. */
+  signal: AbortSignal;
+  /** Aborts budget waits; a run pre-pays its tokens, so it only matters for extra calls. */
+  budgetSignal?: AbortSignal;
+  /** Tokens to leave free (for the next priority batch). */
+  reserve?: CallReservation;
 }
 
 export interface EnqueueOutcome {
@@ -33,6 +45,8 @@ export interface QueueRunReport {
   requeued: string[];
   /** Failed items given up: not retryable, or out of retries. */
   dropped: string[];
+  /** The run stopped early, leaving items queued, because no spare budget token was left. */
+  noSpareBudget: boolean;
 }
 
 export class QueueRunner {
@@ -50,9 +64,14 @@ export class QueueRunner {
     const { catalog, queue } = this.options;
     const asset = catalog.get(symbol);
     if (asset === undefined) throw new UnknownAssetError(symbol);
-    const result = queue.enqueue(asset, priority ?? asset.priority);
+    const wanted = priority ?? asset.priority;
+    const result = queue.enqueue(asset, wanted);
     if (result === "enqueued") await this.markPending([symbol]);
-    const reason = result === "enqueued" ? "" : `${symbol} is already queued`;
+    const reason = {
+      enqueued: "",
+      promoted: `${symbol} was already queued; its priority was raised to ${priorityName(wanted)}`,
+      duplicate: `${symbol} is already queued`,
+    }[result];
     return { enqueued: result === "enqueued", reason, queueSize: queue.size };
   }
 
@@ -62,7 +81,9 @@ export class QueueRunner {
     const queued: string[] = [];
     for (const asset of catalog.secondaryAssets()) {
       try {
-        if (queue.enqueue(asset, asset.priority) === "enqueued") queued.push(asset.symbol);
+        // promote: false, so the refill does not undo the demotion of items that failed.
+        if (queue.enqueue(asset, asset.priority, { promote: false }) === "enqueued")
+          queued.push(asset.symbol);
       } catch (error) {
         if (!(error instanceof QueueFullError)) throw error;
         logger.warn(
@@ -79,19 +100,32 @@ export class QueueRunner {
     return queued;
   }
 
-  /** Updates up to `itemsPerRun` queued assets in one updater call. */
-  async processQueue(signal: AbortSignal): Promise<QueueRunReport> {
-    const { queue, updater, itemsPerRun, logger } = this.options;
+  /**
+   * Updates up to `itemsPerRun` queued assets in one updater call, each paid for by a token taken
+   * with `budget.tryAcquire(reserve)` before it leaves the queue (one provider call per asset).
+   */
+  async processQueue(options: QueueRunOptions): Promise<QueueRunReport> {
+    const { queue, updater, budget, itemsPerRun, logger } = this.options;
+    const { signal, budgetSignal, reserve } = options;
     const items: QueuedAsset[] = [];
-    for (let item = queue.dequeue(); item !== null; item = queue.dequeue()) {
-      items.push(item);
-      if (items.length >= itemsPerRun) break;
+    let noSpareBudget = false;
+    while (items.length < itemsPerRun && !queue.isEmpty) {
+      if (!budget.tryAcquire(reserve)) {
+        noSpareBudget = true;
+        break;
+      }
+      const item = queue.dequeue();
+      if (item !== null) items.push(item);
     }
-    if (items.length === 0) return { processed: 0, updated: [], requeued: [], dropped: [] };
+    if (items.length === 0) {
+      if (noSpareBudget)
+        logger.debug({ queueSize: queue.size, reserve }, "no spare call budget for the queue");
+      return { processed: 0, updated: [], requeued: [], dropped: [], noSpareBudget };
+    }
 
     let report: UpdateReport;
     try {
-      report = await updater.updateAssets(items, { signal });
+      report = await updater.updateAssets(items, { signal, budgetSignal, prepaidCalls: items.length });
     } catch (error) {
       // Aborted: nothing was decided about these items, so they keep their place.
       for (const item of items) queue.putBack(item);
@@ -117,10 +151,10 @@ export class QueueRunner {
     }
     const updated = report.updated.map((s) => s.symbol);
     logger.info(
-      { processed: items.length, updated, requeued, dropped, remaining: queue.size },
+      { processed: items.length, updated, requeued, dropped, remaining: queue.size, noSpareBudget },
       "queue processed",
     );
-    return { processed: items.length, updated, requeued, dropped };
+    return { processed: items.length, updated, requeued, dropped, noSpareBudget };
   }
 
   /** Rate-limited items were never really tried: they go back unchanged, spending no retry. */

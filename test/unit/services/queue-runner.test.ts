@@ -24,7 +24,13 @@ describe("processQueue", () => {
 
     const report = await orchestrator.processQueue();
 
-    expect(report).toEqual({ processed: 2, updated: ["ETHUSDT", "GBPUSD"], requeued: [], dropped: [] });
+    expect(report).toEqual({
+      processed: 2,
+      updated: ["ETHUSDT", "GBPUSD"],
+      requeued: [],
+      dropped: [],
+      noSpareBudget: false,
+    });
     expect(provider.requests).toEqual([["ETHUSDT", "GBPUSD"]]);
     expect(queue.size).toBe(4);
     expect(store.status.get("GBPUSD")?.status).toBe("success");
@@ -41,7 +47,13 @@ describe("processQueue", () => {
 
     const report = await orchestrator.processQueue();
 
-    expect(report).toEqual({ processed: 2, updated: [], requeued: ["GBPUSD"], dropped: ["USDJPY"] });
+    expect(report).toEqual({
+      processed: 2,
+      updated: [],
+      requeued: ["GBPUSD"],
+      dropped: ["USDJPY"],
+      noSpareBudget: false,
+    });
     expect(queue.has("USDJPY")).toBe(false);
     expect(store.status.get("USDJPY")).toMatchObject({
       status: "failed",
@@ -111,6 +123,7 @@ describe("processQueue", () => {
       updated: [],
       requeued: [],
       dropped: [],
+      noSpareBudget: false,
     });
     expect(provider.requests).toEqual([]);
   });
@@ -157,12 +170,17 @@ describe("enqueue (EnqueueAsset)", () => {
       reason: "",
       queueSize: 2,
     });
-    expect(await orchestrator.enqueue("GBPUSD", AssetPriority.CRITICAL)).toEqual({
+    expect(await orchestrator.enqueue("GBPUSD", AssetPriority.LOW)).toEqual({
       enqueued: false,
       reason: "GBPUSD is already queued",
       queueSize: 2,
     });
-    expect(queue.dequeue()).toMatchObject({ symbol: "GBPUSD", priority: AssetPriority.HIGH });
+    expect(await orchestrator.enqueue("GBPUSD", AssetPriority.CRITICAL)).toEqual({
+      enqueued: false,
+      reason: "GBPUSD was already queued; its priority was raised to CRITICAL",
+      queueSize: 2,
+    });
+    expect(queue.dequeue()).toMatchObject({ symbol: "GBPUSD", priority: AssetPriority.CRITICAL });
     expect(queue.dequeue()).toMatchObject({ symbol: "XAUUSD", priority: AssetPriority.LOW });
     expect(store.status.get("XAUUSD")?.status).toBe("pending");
   });
