@@ -85,6 +85,8 @@ async function main(): Promise<void> {
     clock,
     logger,
   });
+  // Closed before the sandbox it may be talking to.
+  closers.unshift(() => client.close());
 
   const storage = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, logger });
   closers.unshift(() => storage.close());
