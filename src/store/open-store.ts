@@ -5,13 +5,19 @@ import type { Logger } from "../services/ports.js";
 import { acquireDataDirLock } from "./data-dir-lock.js";
 import { openEmbeddedPool } from "./embedded-pool.js";
 import { migrate } from "./migrate.js";
-import { PostgresAssetStore } from "./postgres-asset-store.js";
+import {
+  PostgresAssetStore,
+  type PostgresAssetStoreOptions,
+  resolveStoreOptions,
+} from "./postgres-asset-store.js";
 
 export interface OpenStoreOptions {
   /** PostgreSQL connection string; unset selects the embedded database in `dataDir`. */
   databaseUrl?: string;
   /** Directory of the embedded database (`${dataDir}/pg`) and its lock file. */
   dataDir: string;
+  /** Days of price history PostgresAssetStore.pruneHistory keeps; 0 keeps everything. Default 30. */
+  historyRetentionDays?: number;
   logger?: Logger;
 }
 
@@ -37,12 +43,18 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens and migrates the store: PostgreSQL when `databaseUrl` is set, embedded PGlite otherwise. */
 export async function openStore(options: OpenStoreOptions): Promise<OpenedStore> {
+  // Checked before anything is opened, so a bad value leaves nothing behind.
+  const storeOptions = resolveStoreOptions({ historyRetentionDays: options.historyRetentionDays });
   return options.databaseUrl === undefined
-    ? openEmbedded(options.dataDir, options.logger)
-    : openPostgres(options.databaseUrl, options.logger);
+    ? openEmbedded(options.dataDir, storeOptions, options.logger)
+    : openPostgres(options.databaseUrl, storeOptions, options.logger);
 }
 
-async function openPostgres(databaseUrl: string, logger: Logger | undefined): Promise<OpenedStore> {
+async function openPostgres(
+  databaseUrl: string,
+  storeOptions: PostgresAssetStoreOptions,
+  logger: Logger | undefined,
+): Promise<OpenedStore> {
   const target = describeTarget(databaseUrl);
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -63,11 +75,15 @@ async function openPostgres(databaseUrl: string, logger: Logger | undefined): Pr
       cause: error,
     });
   }
-  const store = new PostgresAssetStore(pool);
+  const store = new PostgresAssetStore(pool, storeOptions);
   return { store, kind: "postgres", pool, close: () => store.close() };
 }
 
-async function openEmbedded(dataDir: string, logger: Logger | undefined): Promise<OpenedStore> {
+async function openEmbedded(
+  dataDir: string,
+  storeOptions: PostgresAssetStoreOptions,
+  logger: Logger | undefined,
+): Promise<OpenedStore> {
   // PGlite creates only the last directory of its path.
   await mkdir(dataDir, { recursive: true });
   const lock = await acquireDataDirLock(dataDir);
@@ -82,7 +98,7 @@ async function openEmbedded(dataDir: string, logger: Logger | undefined): Promis
       await embedded.closeDatabase();
       throw error;
     }
-    const store = new PostgresAssetStore(embedded.pool);
+    const store = new PostgresAssetStore(embedded.pool, storeOptions);
     const close = async () => {
       await store.close(); // ends the pool
       await embedded.closeDatabase();

@@ -29,13 +29,19 @@ describe("migrate on a PostgreSQL server", () => {
     const applied = await Promise.all([migrate(a), migrate(b)]);
 
     // One replica did everything; the other waited on the lock and found nothing left to do.
-    expect(applied).toContainEqual(["0001_schema", "0002_seed", "0003_sync_last_success"]);
+    expect(applied).toContainEqual([
+      "0001_schema",
+      "0002_seed",
+      "0003_sync_last_success",
+      "0004_price_snapshots",
+      "0005_hot_updates",
+    ]);
     expect(applied).toContainEqual([]);
     const { rows } =
       await a.query(`SELECT (SELECT count(*) FROM public.data_service_migrations) AS migrations,
                                            (SELECT count(*) FROM trading.symbols) AS symbols,
                                            (SELECT count(*) FROM data_sources.api_providers) AS providers`);
-    expect(rows).toEqual([{ migrations: "3", symbols: "9", providers: "1" }]);
+    expect(rows).toEqual([{ migrations: "5", symbols: "9", providers: "1" }]);
   });
 
   it("leaves nothing behind when a migration fails", async () => {

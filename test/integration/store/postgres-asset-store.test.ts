@@ -1,55 +1,19 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AssetDefinition, AssetSnapshot } from "../../../src/models/batch.js";
 import { migrate } from "../../../src/store/migrate.js";
-import { type OpenedStore, openStore } from "../../../src/store/open-store.js";
+import type { OpenedStore } from "../../../src/store/open-store.js";
 import { PostgresAssetStore } from "../../../src/store/postgres-asset-store.js";
 import { makeSnapshot } from "../../support/fakes.js";
-import { createTestDatabase } from "../../support/postgres.js";
+import { resetStore, STORE_BACKENDS } from "./backends.js";
 
-const SEEDED = ["XAUUSD", "EURUSD", "BTCUSD", "ETHUSDT", "GBPUSD", "USDJPY", "XAGUSD", "AUDUSD", "USDCAD"];
 const AT = Date.parse("2026-01-02T03:04:05.678Z");
-
-interface Backend {
-  name: string;
-  open(): Promise<{ opened: OpenedStore; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL server",
-    async open() {
-      const database = await createTestDatabase();
-      // dataDir is ignored when a databaseUrl is given.
-      const opened = await openStore({ databaseUrl: database.url, dataDir: "unused" });
-      const cleanup = async () => {
-        await opened.close();
-        await database.drop();
-      };
-      return { opened, cleanup };
-    },
-  },
-  {
-    name: "embedded PGlite",
-    async open() {
-      const dataDir = await mkdtemp(path.join(tmpdir(), "data-service-store-"));
-      const opened = await openStore({ dataDir });
-      const cleanup = async () => {
-        await opened.close();
-        await rm(dataDir, { recursive: true });
-      };
-      return { opened, cleanup };
-    },
-  },
-];
 
 function gold(overrides: Partial<AssetSnapshot> = {}): AssetSnapshot {
   return { ...makeSnapshot("XAUUSD", AT, 2650.3), dailyOpen: 2640, dailyHigh: 2660.25, ...overrides };
 }
 
-describe.each(backends)("PostgresAssetStore on $name", (backend) => {
+describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
   let opened: OpenedStore;
   let cleanup: (() => Promise<void>) | undefined;
 
@@ -60,9 +24,7 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
     await cleanup?.();
   });
   beforeEach(async () => {
-    await sql("DELETE FROM data_sources.data_sync_status");
-    await sql("DELETE FROM trading.symbols WHERE symbol <> ALL ($1::text[])", [SEEDED]);
-    await sql("UPDATE trading.symbols SET metadata = '{}', is_active = true");
+    await resetStore(opened.pool);
   });
 
   async function sql<R extends object = Record<string, unknown>>(
@@ -86,6 +48,8 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
       { version: "0001_schema" },
       { version: "0002_seed" },
       { version: "0003_sync_last_success" },
+      { version: "0004_price_snapshots" },
+      { version: "0005_hot_updates" },
     ]);
   });
 
@@ -162,12 +126,14 @@ describe.each(backends)("PostgresAssetStore on $name", (backend) => {
     expect(state?.latest?.lastPrice).toBe(2);
   });
 
-  it("saveSnapshots writes no price when the sync status cannot be recorded", async () => {
-    // Without the provider row the sync upsert violates NOT NULL, after the metadata UPDATE ran.
+  it("saveSnapshots writes no price and no history when the sync status cannot be recorded", async () => {
+    // Without the provider row the sync upsert violates NOT NULL, after the metadata UPDATE and
+    // the history INSERT of the same statement ran.
     await sql("DELETE FROM data_sources.api_providers WHERE code = 'polygon'");
     try {
       await expect(opened.store.saveSnapshots([gold()])).rejects.toMatchObject({ code: "23502" });
       expect(await metadataOf("XAUUSD")).toEqual({});
+      expect(await sql("SELECT count(*) AS n FROM trading.price_snapshots")).toEqual([{ n: "0" }]);
     } finally {
       await sql(
         "INSERT INTO data_sources.api_providers (code, name) VALUES ('polygon', 'Polygon.io (Massive)')",
