@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { durationFromMs, durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import * as pb from "../../gen/batch/v1/batch_pb.js";
@@ -22,9 +21,13 @@ import {
   toProtoQueueStats,
   toProtoRateLimit,
 } from "./proto-mapping.js";
+import { queueStatsUpdates } from "./queue-stats-stream.js";
 
 export interface BatchServiceDeps {
-  orchestrator: Pick<BatchOrchestrator, "runManualBatch" | "enqueue" | "status" | "queueStats">;
+  orchestrator: Pick<
+    BatchOrchestrator,
+    "runManualBatch" | "enqueue" | "status" | "queueStats" | "onQueueChange"
+  >;
   catalog: AssetCatalog;
   store: Pick<AssetStore, "loadAssetStates">;
   budget: Pick<CallBudget, "stats">;
@@ -35,11 +38,17 @@ export interface BatchServiceDeps {
   staleAfterSeconds: number;
   /** Throws UNAUTHENTICATED / PERMISSION_DENIED unless the request carries the admin token. */
   requireAdmin: (headers: Headers) => void;
+  /**
+   * StreamQueueStats: shortest time between a message and one sent for a queue change, so a
+   * burst of changes makes one message. Default 50 ms.
+   */
+  statsChangeGapMs?: number;
 }
 
 const DEFAULT_STATS_INTERVAL_MS = 5000;
 const MIN_STATS_INTERVAL_MS = 100;
 const MAX_STATS_INTERVAL_MS = 3_600_000;
+const DEFAULT_STATS_CHANGE_GAP_MS = 50;
 
 /** Thin handlers: validate, call the core, map the result. Errors go through toConnectError. */
 export function createBatchService(deps: BatchServiceDeps): ServiceImpl<typeof pb.BatchService> {
@@ -102,10 +111,11 @@ export function createBatchService(deps: BatchServiceDeps): ServiceImpl<typeof p
           Code.InvalidArgument,
         );
       }
+      const minChangeGapMs = deps.statsChangeGapMs ?? DEFAULT_STATS_CHANGE_GAP_MS;
       try {
-        for (;;) {
-          yield { stats: toProtoQueueStats(orchestrator.queueStats(), clock.now()) };
-          await delay(intervalMs, undefined, { signal: ctx.signal });
+        const updates = queueStatsUpdates(orchestrator, clock, { intervalMs, minChangeGapMs }, ctx.signal);
+        for await (const { stats, observedAt } of updates) {
+          yield { stats: toProtoQueueStats(stats, observedAt) };
         }
       } catch (err) {
         endStream(err, ctx);

@@ -44,6 +44,28 @@ export class HealthRegistry {
   }
 }
 
+/** What watchProviderHealth reads: BatchOrchestrator's status and its access changes. */
+export interface ProviderAccessSource {
+  status(): { providerAccess: { keyRejected: unknown } };
+  onProviderAccessChange(listener: () => void): () => void;
+}
+
+/**
+ * Keeps `service` (data_service.provider) NOT_SERVING while the provider rejects the key and
+ * SERVING once it accepts it again. Only changes are applied, so the start-up NOT_SERVING →
+ * SERVING sequence of main.ts is untouched. Returns the unsubscribe function.
+ */
+export function watchProviderHealth(
+  registry: HealthRegistry,
+  source: ProviderAccessSource,
+  service: string,
+): () => void {
+  return source.onProviderAccessChange(() => {
+    const rejected = source.status().providerAccess.keyRejected !== null;
+    registry.set(service, rejected ? Status.NOT_SERVING : Status.SERVING);
+  });
+}
+
 export function createHealthService(registry: HealthRegistry): ServiceImpl<typeof Health> {
   return {
     check(req) {

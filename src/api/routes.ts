@@ -21,5 +21,11 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
 /** Health name of the price-event bus: NOT_SERVING while updates cannot be published. */
 export const EVENTS_HEALTH_NAME = "data_service.events";
 
+/**
+ * Health name of the market-data provider: NOT_SERVING while it rejects POLYGON_API_KEY (see
+ * watchProviderHealth in health.ts).
+ */
+export const PROVIDER_HEALTH_NAME = "data_service.provider";
+
 /** Service names reported by grpc.health.v1 besides the whole server (""). */
-export const HEALTH_SERVICE_NAMES = [BatchService.typeName, EVENTS_HEALTH_NAME];
+export const HEALTH_SERVICE_NAMES = [BatchService.typeName, EVENTS_HEALTH_NAME, PROVIDER_HEALTH_NAME];

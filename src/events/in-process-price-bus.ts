@@ -22,6 +22,11 @@ export class InProcessPriceBus implements PriceEventPublisher, PriceEventSource 
     return this.listeners.add(listener);
   }
 
+  /** Subscriptions not yet ended: the count of open WatchAssetUpdates streams. */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
   close(): void {
     this.listeners.clear();
   }

@@ -33,4 +33,9 @@ export class ListenerSet {
   clear(): void {
     this.listeners.clear();
   }
+
+  /** Listeners currently added: each open WatchAssetUpdates stream holds one. */
+  get size(): number {
+    return this.listeners.size;
+  }
 }

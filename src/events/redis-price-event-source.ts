@@ -40,6 +40,11 @@ export class RedisPriceEventSource implements PriceEventSource {
     return this.listeners.add(listener);
   }
 
+  /** Subscriptions not yet ended: the count of open WatchAssetUpdates streams in this process. */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
   /** Drops the listeners and closes the subscriber connection. */
   async close(): Promise<void> {
     this.listeners.clear();

@@ -5,17 +5,23 @@
  *
  * Budget: the priority batch waits for tokens as it needs them; the queue processor never waits,
  * and spends only tokens the next priority batch will not need (see batchReservation).
+ *
+ * Observers: `onQueueChange` tells streams that the queue changed; `onProviderAccessChange`
+ * that the provider rejected the key (the queue processor then pauses) or accepts it again.
  */
 import { randomUUID } from "node:crypto";
 import type { AssetCatalog } from "../config/priority-assets.js";
 import type { AssetFailure, AssetPriority, BatchResult, BatchTrigger, QueueStats } from "../models/batch.js";
 import { ShuttingDownError } from "../models/errors.js";
 import { type AssetUpdater, failureMessage } from "./asset-updater.js";
+import { ChangeListeners } from "./change-listeners.js";
 import type { AssetStore, CallBudget, CallReservation, Clock, Logger } from "./ports.js";
 import type { PriorityQueue } from "./priority-queue.js";
+import { ProviderAccessMonitor, type ProviderAccessStatus } from "./provider-access.js";
 import { type EnqueueOutcome, QueueRunner, type QueueRunReport } from "./queue-runner.js";
 import { IntervalScheduler, type ScheduledJobStatus } from "./scheduler.js";
 
+export type { ProviderAccessStatus } from "./provider-access.js";
 export type { EnqueueOutcome, QueueRunReport } from "./queue-runner.js";
 
 export interface OrchestratorIntervals {
@@ -55,6 +61,8 @@ export interface OrchestratorStatus {
   priorityAssets: string[];
   queueSize: number;
   callsRemaining: number;
+  /** Whether the provider rejects the key, and assets its plan does not include. */
+  providerAccess: ProviderAccessStatus;
 }
 
 export const JOB_IDS = {
@@ -89,14 +97,26 @@ export class BatchOrchestrator {
   private batchesPending = 0;
   private stopping: Promise<void> | null = null;
   private lastBatch: BatchResult | null = null;
+  private readonly queueChanges: ChangeListeners;
+  private readonly access: ProviderAccessMonitor;
+  /** The updater, reporting each outcome to `access`. */
+  private readonly updater: BatchOrchestratorOptions["updater"];
 
   constructor(options: BatchOrchestratorOptions) {
-    const { intervals, catalog } = options;
+    const { intervals, catalog, logger } = options;
     if (!(options.staleAfterSeconds > 0)) {
       throw new RangeError(`stale threshold must be positive seconds, got ${options.staleAfterSeconds}`);
     }
     this.options = options;
-    this.queueRunner = new QueueRunner({ ...options, itemsPerRun: intervals.queueItemsPerRun });
+    this.queueChanges = new ChangeListeners((err) => logger.error({ err }, "queue change listener failed"));
+    this.access = new ProviderAccessMonitor(options.clock, logger);
+    this.updater = this.access.watch(options.updater);
+    this.queueRunner = new QueueRunner({
+      ...options,
+      updater: this.updater,
+      itemsPerRun: intervals.queueItemsPerRun,
+      onQueueChange: () => this.queueChanges.notify(),
+    });
     this.newBatchId = options.idFactory ?? (() => randomUUID().slice(0, 8));
     this.scheduler = new IntervalScheduler({
       clock: options.clock,
@@ -163,9 +183,15 @@ export class BatchOrchestrator {
 
   /**
    * Updates up to `queueItemsPerRun` queued assets, one spare budget token each, never waiting
-   * for one; failures are requeued or dropped.
+   * for one; failures are requeued or dropped. Does nothing while the provider rejects the key
+   * (`skipped: "key_rejected"`): the priority batch alone tries it again.
    */
   processQueue(): Promise<QueueRunReport> {
+    if (this.access.isKeyRejected) {
+      this.options.logger.debug({ queueSize: this.options.queue.size }, "queue paused: key rejected");
+      const idle = { processed: 0, updated: [], requeued: [], dropped: [], noSpareBudget: false };
+      return Promise.resolve({ ...idle, skipped: "key_rejected" });
+    }
     return this.track(
       this.queueRunner.processQueue({
         signal: this.abort.signal,
@@ -205,11 +231,25 @@ export class BatchOrchestrator {
       priorityAssets: this.options.catalog.prioritySymbols(),
       queueSize: this.options.queue.size,
       callsRemaining: this.options.budget.remaining(),
+      providerAccess: this.access.status(),
     };
   }
 
   queueStats(): QueueStats {
     return this.options.queue.stats();
+  }
+
+  /**
+   * Calls `listener` (synchronously, without data) each time the queue's content changes: an
+   * enqueue, a refill, items taken by a queue run or put back. Returns the unsubscribe function.
+   */
+  onQueueChange(listener: () => void): () => void {
+    return this.queueChanges.add(listener);
+  }
+
+  /** Calls `listener` each time `status().providerAccess` changes. Returns the unsubscribe function. */
+  onProviderAccessChange(listener: () => void): () => void {
+    return this.access.onChange(listener);
   }
 
   /**
@@ -249,7 +289,8 @@ export class BatchOrchestrator {
   private async runPriorityBatch(trigger: BatchTrigger): Promise<BatchResult> {
     // A batch queued behind another one before stop() began must not start after it.
     if (this.stopping) throw new ShuttingDownError();
-    const { catalog, clock, logger, updater, queue } = this.options;
+    const { catalog, clock, logger, queue } = this.options;
+    const { updater } = this;
     const batchId = this.newBatchId();
     const startedAt = clock.now();
     const assets = catalog.priorityAssets();

@@ -20,6 +20,8 @@ export interface QueueRunnerOptions {
   logger: Logger;
   /** Queue items updated per run. */
   itemsPerRun: number;
+  /** Called after the queue's content changed: items added, promoted, taken out or put back. */
+  onQueueChange?: () => void;
 }
 
 export interface QueueRunOptions {
@@ -47,6 +49,8 @@ export interface QueueRunReport {
   dropped: string[];
   /** The run stopped early, leaving items queued, because no spare budget token was left. */
   noSpareBudget: boolean;
+  /** Set when the run did not look at the queue: the provider rejects the key. */
+  skipped?: "key_rejected";
 }
 
 export class QueueRunner {
@@ -66,6 +70,7 @@ export class QueueRunner {
     if (asset === undefined) throw new UnknownAssetError(symbol);
     const wanted = priority ?? asset.priority;
     const result = queue.enqueue(asset, wanted);
+    if (result !== "duplicate") this.changed();
     if (result === "enqueued") await this.markPending([symbol]);
     const reason = {
       enqueued: "",
@@ -94,6 +99,7 @@ export class QueueRunner {
       }
     }
     if (queued.length > 0) {
+      this.changed();
       await this.markPending(queued);
       logger.info({ queued, queueSize: queue.size }, "secondary assets queued");
     }
@@ -122,6 +128,7 @@ export class QueueRunner {
         logger.debug({ queueSize: queue.size, reserve }, "no spare call budget for the queue");
       return { processed: 0, updated: [], requeued: [], dropped: [], noSpareBudget };
     }
+    this.changed();
 
     let report: UpdateReport;
     try {
@@ -129,6 +136,7 @@ export class QueueRunner {
     } catch (error) {
       // Aborted: nothing was decided about these items, so they keep their place.
       for (const item of items) queue.putBack(item);
+      this.changed();
       throw error;
     }
 
@@ -149,6 +157,7 @@ export class QueueRunner {
         );
       }
     }
+    if (requeued.length > 0) this.changed();
     const updated = report.updated.map((s) => s.symbol);
     logger.info(
       { processed: items.length, updated, requeued, dropped, remaining: queue.size, noSpareBudget },
@@ -163,6 +172,10 @@ export class QueueRunner {
     if (error instanceof ProviderError && error.kind === "rate_limited") return queue.putBack(item);
     if (error instanceof ProviderError && !error.retryable) return "not_retryable";
     return queue.requeue(item, failureMessage(error));
+  }
+
+  private changed(): void {
+    this.options.onQueueChange?.();
   }
 
   private async markPending(symbols: readonly string[]): Promise<void> {

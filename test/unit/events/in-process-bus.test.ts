@@ -88,6 +88,22 @@ describe("InProcessPriceBus", () => {
     expect(received).toEqual(["XAUUSD", "other:XAUUSD", "other:EURUSD"]);
   });
 
+  it("counts subscribers: each subscription until it ends, and none after close", () => {
+    const bus = new InProcessPriceBus();
+    const listener = () => {};
+    const first = bus.subscribe(listener);
+    const second = bus.subscribe(listener);
+    bus.subscribe(() => {});
+    expect(bus.subscriberCount).toBe(3);
+    first();
+    first();
+    expect(bus.subscriberCount).toBe(2);
+    second();
+    expect(bus.subscriberCount).toBe(1);
+    bus.close();
+    expect(bus.subscriberCount).toBe(0);
+  });
+
   it("delivers nothing after close", async () => {
     const bus = new InProcessPriceBus();
     const received: string[] = [];
