@@ -7,8 +7,8 @@ import type { AddressInfo } from "node:net";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { createAdminGuard } from "./api/auth.js";
 import { createBatchService } from "./api/batch-service.js";
-import { HealthRegistry } from "./api/health.js";
-import { EVENTS_HEALTH_NAME, HEALTH_SERVICE_NAMES } from "./api/routes.js";
+import { HealthRegistry, watchProviderHealth } from "./api/health.js";
+import { EVENTS_HEALTH_NAME, HEALTH_SERVICE_NAMES, PROVIDER_HEALTH_NAME } from "./api/routes.js";
 import { type AssetCatalog, loadAssetCatalog } from "./config/priority-assets.js";
 import { loadSettings, type Settings } from "./config/settings.js";
 import { MonitoredPublisher } from "./events/monitored-publisher.js";
@@ -88,7 +88,12 @@ async function main(): Promise<void> {
   // Closed before the sandbox it may be talking to.
   closers.unshift(() => client.close());
 
-  const storage = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, logger });
+  const storage = await openStore({
+    databaseUrl: settings.databaseUrl,
+    dataDir: settings.dataDir,
+    historyRetentionDays: settings.historyRetentionDays,
+    logger,
+  });
   closers.unshift(() => storage.close());
   await storage.store.upsertCatalog(catalog.all());
   const events = await openEvents({ redisUrl: settings.redisUrl, logger });
@@ -99,7 +104,7 @@ async function main(): Promise<void> {
   );
   logger.info({ store: storage.kind, events: events.kind }, "storage ready");
 
-  const queue = new PriorityQueue({ clock });
+  const queue = new PriorityQueue({ clock, agingStepMs: settings.queueAgingSeconds * 1000 });
   const updater = new AssetUpdater({
     provider: client,
     store: storage.store,
@@ -122,6 +127,8 @@ async function main(): Promise<void> {
     },
     staleAfterSeconds: settings.staleAfterSeconds,
   });
+  // A key the provider rejects shows as data_service.provider NOT_SERVING until it works again.
+  watchProviderHealth(health, orchestrator, PROVIDER_HEALTH_NAME);
 
   const server = buildServer({
     batchService: createBatchService({

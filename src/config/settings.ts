@@ -23,8 +23,12 @@ export interface Settings {
   batchIntervalSeconds: number;
   queueIntervalSeconds: number;
   queueItemsPerRun: number;
+  /** Aging step of the queue: a LOW item is overtaken by nothing queued 3 × this later. */
+  queueAgingSeconds: number;
   enqueueIntervalSeconds: number;
   staleAfterSeconds: number;
+  /** Days of price history kept (trading.price_snapshots, by provider time); 0 keeps it forever. */
+  historyRetentionDays: number;
   assetsFile: string | undefined;
   batchAdminToken: string | undefined;
   logLevel: LogLevel;
@@ -109,8 +113,10 @@ export function loadSettings(env: Env): Settings {
     batchIntervalSeconds: int("BATCH_INTERVAL_SECONDS", 300, 1, 86_400),
     queueIntervalSeconds: int("QUEUE_INTERVAL_SECONDS", 15, 1, 86_400),
     queueItemsPerRun: int("QUEUE_ITEMS_PER_RUN", 2, 1, 1000),
+    queueAgingSeconds: int("QUEUE_AGING_SECONDS", 300, 1, 86_400),
     enqueueIntervalSeconds: int("ENQUEUE_INTERVAL_SECONDS", 1800, 1, 604_800),
     staleAfterSeconds: int("STALE_AFTER_SECONDS", 900, 1, 604_800),
+    historyRetentionDays: int("HISTORY_RETENTION_DAYS", 30, 0, 3650),
     assetsFile: read("ASSETS_FILE"),
     batchAdminToken: secret("BATCH_ADMIN_TOKEN", 16),
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, "info"),

@@ -90,8 +90,8 @@ export interface SyncStatusUpdate {
 /** Persistence of prices and sync status (PostgreSQL tables of ET-DATA-001). */
 export interface AssetStore {
   /**
-   * For each snapshot: merges `{"last_update": …}` into `trading.symbols.metadata` and marks the
-   * sync SUCCESS, all in one transaction.
+   * For each snapshot: merges `{"last_update": …}` into `trading.symbols.metadata`, appends it to
+   * the price history and marks the sync SUCCESS, all in one transaction.
    */
   saveSnapshots(snapshots: readonly AssetSnapshot[]): Promise<void>;
   /** Upserts `data_sources.data_sync_status` rows for the `polygon` provider. */
@@ -103,6 +103,13 @@ export interface AssetStore {
    * statement; returns their symbols. The next successful update makes them SUCCESS again.
    */
   markStale(olderThanSeconds: number): Promise<string[]>;
+  /**
+   * Deletes price history older than the retention (HISTORY_RETENTION_DAYS before `now`, by
+   * provider time), keeping each symbol's latest price, in bounded chunks; returns the rows
+   * deleted (0 when retention is off). Harmless to run at any time, and on several replicas at once.
+   * Optional: a store without history need not have it.
+   */
+  pruneHistory?(now: Date): Promise<number>;
 }
 
 /** Publishes committed price updates (Redis channel asset:update:{SYMBOL}, or in-process). */

@@ -17,8 +17,10 @@ describe("loadSettings", () => {
       batchIntervalSeconds: 300,
       queueIntervalSeconds: 15,
       queueItemsPerRun: 2,
+      queueAgingSeconds: 300,
       enqueueIntervalSeconds: 1800,
       staleAfterSeconds: 900,
+      historyRetentionDays: 30,
       assetsFile: undefined,
       batchAdminToken: undefined,
       logLevel: "info",
@@ -83,6 +85,27 @@ describe("loadSettings", () => {
       /^DATABASE_URL: .*\*\*\*@/,
     );
     expect(() => loadSettings({ DATABASE_URL: "postgres://user:hunter2@[bad" })).not.toThrow(/hunter2/);
+  });
+
+  it("reads QUEUE_AGING_SECONDS as whole seconds from 1 to 86400", () => {
+    expect(loadSettings({}).queueAgingSeconds).toBe(300);
+    expect(loadSettings({ QUEUE_AGING_SECONDS: "1" }).queueAgingSeconds).toBe(1);
+    expect(loadSettings({ QUEUE_AGING_SECONDS: "86400" }).queueAgingSeconds).toBe(86_400);
+    for (const bad of ["0", "86401", "1.5", "-5", "5m"]) {
+      expect(() => loadSettings({ QUEUE_AGING_SECONDS: bad })).toThrow(
+        /^QUEUE_AGING_SECONDS: expected an integer from 1 to 86400, got /,
+      );
+    }
+  });
+
+  it("reads HISTORY_RETENTION_DAYS as whole days from 0 (keep forever) to 3650", () => {
+    expect(loadSettings({ HISTORY_RETENTION_DAYS: "0" }).historyRetentionDays).toBe(0);
+    expect(loadSettings({ HISTORY_RETENTION_DAYS: "3650" }).historyRetentionDays).toBe(3650);
+    for (const bad of ["-1", "3651", "7.5", "30d"]) {
+      expect(() => loadSettings({ HISTORY_RETENTION_DAYS: bad })).toThrow(
+        /^HISTORY_RETENTION_DAYS: expected an integer from 0 to 3650, got /,
+      );
+    }
   });
 
   it("treats empty values as unset", () => {
