@@ -607,7 +607,8 @@ export const QueueStatsSchema: GenMessage<QueueStats> = /*@__PURE__*/
  */
 export type StreamQueueStatsRequest = Message<"batch.v1.StreamQueueStatsRequest"> & {
   /**
-   * Time between messages, from 100ms to 1h; unset means 5s.
+   * Longest time between messages, from 100ms to 1h; unset means 5s. A queue change also
+   * sends a message (at most one per 50 ms).
    *
    * @generated from field: google.protobuf.Duration interval = 1;
    */
@@ -1172,7 +1173,8 @@ export const BatchService: GenService<{
     output: typeof GetStatusResponseSchema;
   },
   /**
-   * StreamQueueStats sends the queue statistics at once and then every `interval`.
+   * StreamQueueStats sends the queue statistics at once, on every queue change, and at least
+   * every `interval`.
    *
    * @generated from rpc batch.v1.BatchService.StreamQueueStats
    */
