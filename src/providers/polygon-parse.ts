@@ -25,12 +25,16 @@ export interface PriceReading {
   fallbackTime?: unknown;
 }
 
+const NS_ROUNDING_TOLERANCE_MS = 0.001;
+
 /**
  * Epoch milliseconds of a Polygon timestamp whose unit is only known by its size: the same field
  * arrives in ns live and in ms in the docs (§4).
  */
 export function epochMsFromProviderTime(value: number): number {
-  if (value >= 1e17) return Math.floor(value / 1e6);
+  // A 19-digit ns value is past 2^53: as a JSON number it may be a few hundred ns short of what
+  // was sent (…730000000 → …729999872), so allow 1 µs before flooring to the millisecond.
+  if (value >= 1e17) return Math.floor(value / 1e6 + NS_ROUNDING_TOLERANCE_MS);
   if (value >= 1e14) return Math.floor(value / 1e3);
   if (value >= 1e11) return Math.floor(value);
   return Math.floor(value * 1e3);

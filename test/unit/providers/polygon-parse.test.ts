@@ -191,4 +191,11 @@ describe("epochMsFromProviderTime", () => {
   it("keeps the milliseconds of a nanosecond time", () => {
     expect(epochMsFromProviderTime(1736784062117000000)).toBe(1736784062117);
   });
+
+  it("is not a millisecond short when a JSON double rounds a 19-digit ns time down", () => {
+    // 1796418114730000000 parses to the double 1796418114729999872.
+    expect(JSON.parse("1796418114730000000") / 1e6).toBeLessThan(1796418114730);
+    expect(epochMsFromProviderTime(JSON.parse("1796418114730000000"))).toBe(1796418114730);
+    expect(epochMsFromProviderTime(JSON.parse("1796418114730999999"))).toBe(1796418114730);
+  });
 });
