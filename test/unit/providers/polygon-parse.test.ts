@@ -196,6 +196,6 @@ describe("epochMsFromProviderTime", () => {
     // 1796418114730000000 parses to the double 1796418114729999872.
     expect(JSON.parse("1796418114730000000") / 1e6).toBeLessThan(1796418114730);
     expect(epochMsFromProviderTime(JSON.parse("1796418114730000000"))).toBe(1796418114730);
-    expect(epochMsFromProviderTime(JSON.parse("1796418114730999999"))).toBe(1796418114730);
+    expect(epochMsFromProviderTime(1796418114730500000)).toBe(1796418114730);
   });
 });
