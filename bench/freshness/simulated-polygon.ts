@@ -35,6 +35,10 @@ export interface SimulatedPolygonOptions {
 export class SimulatedPolygon implements MarketDataProvider {
   constructor(private readonly options: SimulatedPolygonOptions) {}
 
+  callsFor(assets: readonly AssetRef[]): number {
+    return callsPerFetch(this.options.mode, assets);
+  }
+
   async fetchSnapshots(assets: readonly AssetRef[], options: FetchOptions): Promise<SnapshotOutcome[]> {
     options.signal?.throwIfAborted();
     const { budget, key, clock, rateLimitBackoffMs } = this.options;

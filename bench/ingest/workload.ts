@@ -68,6 +68,10 @@ export class InstantProvider implements MarketDataProvider {
     this.bySymbol = new Map(snapshots.map((s) => [s.symbol, s]));
   }
 
+  callsFor(assets: readonly AssetRef[]): number {
+    return assets.length;
+  }
+
   async fetchSnapshots(assets: readonly AssetRef[], options: FetchOptions): Promise<SnapshotOutcome[]> {
     options.usage.calls += assets.length;
     return assets.map((asset): SnapshotOutcome => {

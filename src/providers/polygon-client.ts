@@ -14,9 +14,10 @@ import { FETCH_MODES, type FetchMode } from "../config/settings.js";
 import type { AssetRef } from "../models/batch.js";
 import type { FetchOptions, MarketDataProvider, SnapshotOutcome } from "../services/ports.js";
 import { fetchEach } from "./polygon-fetch-each.js";
-import { fetchMulti } from "./polygon-fetch-multi.js";
-import { fetchUniversal } from "./polygon-fetch-universal.js";
+import { fetchMulti, MAX_MULTI_TICKERS } from "./polygon-fetch-multi.js";
+import { fetchUniversal, MAX_UNIVERSAL_TICKERS } from "./polygon-fetch-universal.js";
 import { PolygonHttp, type PolygonHttpOptions } from "./polygon-http.js";
+import { uniqueTickers } from "./polygon-outcomes.js";
 
 export { prevBarPath, singleSnapshotPath } from "./polygon-fetch-each.js";
 export { multiSnapshotPath } from "./polygon-fetch-multi.js";
@@ -56,6 +57,30 @@ export class PolygonClient implements MarketDataProvider {
         return fetchMulti(this.#http, assets, options);
       case "universal":
         return fetchUniversal(this.#http, assets, options);
+    }
+  }
+
+  /**
+   * Calls one fetchSnapshots of `assets` makes (MarketDataProvider.callsFor): one per asset in
+   * `single` and `prev`; per asset class present, one per MAX_MULTI_TICKERS distinct tickers in
+   * `multi`; one per MAX_UNIVERSAL_TICKERS distinct tickers in `universal` (first pages only).
+   */
+  callsFor(assets: readonly AssetRef[]): number {
+    switch (this.mode) {
+      case "single":
+      case "prev":
+        return assets.length;
+      case "multi": {
+        const classes = new Set(assets.map((asset) => asset.assetType));
+        let calls = 0;
+        for (const assetType of classes) {
+          const tickers = uniqueTickers(assets.filter((asset) => asset.assetType === assetType));
+          calls += Math.ceil(tickers.length / MAX_MULTI_TICKERS);
+        }
+        return calls;
+      }
+      case "universal":
+        return Math.ceil(uniqueTickers(assets).length / MAX_UNIVERSAL_TICKERS);
     }
   }
 

@@ -59,6 +59,11 @@ export class AssetUpdater {
     this.logger = ports.logger;
   }
 
+  /** Provider calls (budget tokens) updateAssets(assets) makes: MarketDataProvider.callsFor. */
+  callsFor(assets: readonly AssetRef[]): number {
+    return this.provider.callsFor(assets);
+  }
+
   /**
    * IN_PROGRESS → fetch → save successes (price + SUCCESS in one transaction) → FAILED with the
    * reason for failures → publish the saved ones. Resolves with what happened to each asset;

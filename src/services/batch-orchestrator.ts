@@ -1,47 +1,60 @@
 /**
- * Runs the batch process (ET-DATA-001 §3.6): the priority batch of the critical assets, the
- * queue processor for secondary assets, and the periodic enqueue of secondary assets; beyond the
- * spec, a stale check that marks assets STALE when their last success is too old.
+ * Runs the batch process (ET-DATA-001 §3.6): the priority batch of the critical assets
+ * (batch-runner.ts), the queue processor for secondary assets (queue-runner.ts), and the periodic
+ * enqueue of secondary assets (queue-feeder.ts); beyond the spec, the stale check and the history
+ * prune (orchestrator-jobs.ts), and the continuous refresh of secondary assets: each one the
+ * queue updates is queued again, so the queue uses all the budget the priority batch leaves.
  *
- * Budget: the priority batch waits for tokens as it needs them; the queue processor never waits,
- * and spends only tokens the next priority batch will not need (see batchReservation).
+ * Budget: the priority batch waits for tokens as it needs them; the queue processor spends only
+ * tokens the next priority batch will not need (see batchReservation), waiting at most until its
+ * next tick for one to free, so critical assets are never delayed by secondary ones.
  *
  * Observers: `onQueueChange` tells streams that the queue changed; `onProviderAccessChange`
  * that the provider rejected the key (the queue processor then pauses) or accepts it again.
  */
 import { randomUUID } from "node:crypto";
 import type { AssetCatalog } from "../config/priority-assets.js";
-import type { AssetFailure, AssetPriority, BatchResult, BatchTrigger, QueueStats } from "../models/batch.js";
+import type { AssetPriority, BatchResult, QueueStats } from "../models/batch.js";
 import { ShuttingDownError } from "../models/errors.js";
-import { type AssetUpdater, failureMessage } from "./asset-updater.js";
+import type { AssetUpdater } from "./asset-updater.js";
+import { BatchRunner } from "./batch-runner.js";
 import { ChangeListeners } from "./change-listeners.js";
+import { JOB_IDS, markStaleAssets, orchestratorJobs, pruneHistory } from "./orchestrator-jobs.js";
 import type { AssetStore, CallBudget, CallReservation, Clock, Logger } from "./ports.js";
 import type { PriorityQueue } from "./priority-queue.js";
 import { ProviderAccessMonitor, type ProviderAccessStatus } from "./provider-access.js";
-import { type EnqueueOutcome, QueueRunner, type QueueRunReport } from "./queue-runner.js";
+import { type EnqueueOutcome, QueueFeeder } from "./queue-feeder.js";
+import { idleQueueRun, QueueRunner, type QueueRunReport } from "./queue-runner.js";
+import { RunningWork } from "./running-work.js";
 import { IntervalScheduler, type ScheduledJobStatus } from "./scheduler.js";
 
+export { JOB_IDS, PRUNE_HISTORY_SECONDS, staleCheckSeconds } from "./orchestrator-jobs.js";
 export type { ProviderAccessStatus } from "./provider-access.js";
-export type { EnqueueOutcome, QueueRunReport } from "./queue-runner.js";
+export type { EnqueueOutcome } from "./queue-feeder.js";
+export type { QueueRunReport } from "./queue-runner.js";
 
 export interface OrchestratorIntervals {
   /** Priority batch period; the first batch runs at start. */
   batchSeconds: number;
   queueSeconds: number;
-  /** Queue items updated per queue-processor run. */
+  /**
+   * Provider calls per queue-processor run (QUEUE_ITEMS_PER_RUN): one asset each in `single` and
+   * `prev` modes; in `multi` and `universal` a call serves every queued asset it can.
+   */
   queueItemsPerRun: number;
   /** Secondary enqueue period; the first enqueue runs at start. */
   enqueueSeconds: number;
 }
 
 export interface BatchOrchestratorOptions {
-  updater: Pick<AssetUpdater, "updateAssets">;
+  /** `callsFor` says what a queue call costs (MarketDataProvider.callsFor). */
+  updater: Pick<AssetUpdater, "updateAssets" | "callsFor">;
   queue: PriorityQueue;
   catalog: AssetCatalog;
-  /** Marks newly queued assets PENDING, and old successes STALE. */
-  store: Pick<AssetStore, "setSyncStatus" | "markStale">;
+  /** Marks newly queued assets PENDING and old successes STALE; prunes price history. */
+  store: Pick<AssetStore, "setSyncStatus" | "markStale" | "pruneHistory">;
   /** The same budget the provider spends: the queue processor takes its tokens here. */
-  budget: Pick<CallBudget, "remaining" | "tryAcquire">;
+  budget: Pick<CallBudget, "remaining" | "tryAcquire" | "stats">;
   clock: Clock;
   logger: Logger;
   intervals: OrchestratorIntervals;
@@ -65,93 +78,63 @@ export interface OrchestratorStatus {
   providerAccess: ProviderAccessStatus;
 }
 
-export const JOB_IDS = {
-  priorityBatch: "priority_batch",
-  queueProcessor: "queue_processor",
-  enqueueSecondary: "enqueue_secondary",
-  staleCheck: "stale_check",
-} as const;
-
 const DEFAULT_STOP_GRACE_MS = 5000;
-/** The stale check runs at least this often, and at least twice per staleness threshold. */
-const MAX_STALE_CHECK_SECONDS = 60;
-
-/** Seconds between stale checks: min(60, staleAfterSeconds / 2). */
-export function staleCheckSeconds(staleAfterSeconds: number): number {
-  return Math.min(MAX_STALE_CHECK_SECONDS, staleAfterSeconds / 2);
-}
 
 export class BatchOrchestrator {
   private readonly options: BatchOrchestratorOptions;
   private readonly scheduler: IntervalScheduler;
+  private readonly batches: BatchRunner;
+  private readonly feeder: QueueFeeder;
   private readonly queueRunner: QueueRunner;
-  private readonly newBatchId: () => string;
   /** Aborts running work (HTTP calls included) once the stop grace period is over. */
   private readonly abort = new AbortController();
   /** Aborts budget waits as soon as stop() is called: waiting for a token is not work. */
   private readonly budgetAbort = new AbortController();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  /** Batches run one at a time, in call order: each waits for the one before it to settle. */
-  private batchTail: Promise<unknown> = Promise.resolve();
-  /** Batches running or waiting for their turn. */
-  private batchesPending = 0;
+  private readonly work = new RunningWork();
   private stopping: Promise<void> | null = null;
-  private lastBatch: BatchResult | null = null;
   private readonly queueChanges: ChangeListeners;
   private readonly access: ProviderAccessMonitor;
-  /** The updater, reporting each outcome to `access`. */
-  private readonly updater: BatchOrchestratorOptions["updater"];
 
   constructor(options: BatchOrchestratorOptions) {
-    const { intervals, catalog, logger } = options;
+    const { intervals, catalog, logger, clock, store } = options;
     if (!(options.staleAfterSeconds > 0)) {
       throw new RangeError(`stale threshold must be positive seconds, got ${options.staleAfterSeconds}`);
     }
     this.options = options;
     this.queueChanges = new ChangeListeners((err) => logger.error({ err }, "queue change listener failed"));
-    this.access = new ProviderAccessMonitor(options.clock, logger);
-    this.updater = this.access.watch(options.updater);
+    this.access = new ProviderAccessMonitor(clock, logger);
+    // Every outcome, of batches and queue runs alike, is reported to `access`.
+    const updater = this.access.watch(options.updater);
+    const onQueueChange = () => this.queueChanges.notify();
+    this.batches = new BatchRunner({
+      ...options,
+      updater,
+      newBatchId: options.idFactory ?? (() => randomUUID().slice(0, 8)),
+      signal: this.abort.signal,
+      budgetSignal: this.budgetAbort.signal,
+      isStopping: () => this.stopping !== null,
+    });
+    this.feeder = new QueueFeeder({ ...options, onQueueChange });
     this.queueRunner = new QueueRunner({
       ...options,
-      updater: this.updater,
-      itemsPerRun: intervals.queueItemsPerRun,
-      onQueueChange: () => this.queueChanges.notify(),
+      updater,
+      callsFor: (assets) => options.updater.callsFor(assets),
+      feeder: this.feeder,
+      callsPerRun: intervals.queueItemsPerRun,
+      onQueueChange,
     });
-    this.newBatchId = options.idFactory ?? (() => randomUUID().slice(0, 8));
-    this.scheduler = new IntervalScheduler({
-      clock: options.clock,
-      logger: options.logger,
-      jobs: [
-        {
-          id: JOB_IDS.priorityBatch,
-          name: `Priority Assets Batch (${catalog.prioritySymbols().join(", ")})`,
-          intervalSeconds: intervals.batchSeconds,
-          runAtStart: true,
-          run: () => this.unlessStopping(() => this.runBatchInTurn("scheduled")),
-        },
-        {
-          id: JOB_IDS.queueProcessor,
-          name: "Process Secondary Assets Queue",
-          intervalSeconds: intervals.queueSeconds,
-          runAtStart: false,
-          run: () => this.unlessStopping(() => this.processQueue()),
-        },
-        {
-          id: JOB_IDS.enqueueSecondary,
-          name: "Enqueue Secondary Assets",
-          intervalSeconds: intervals.enqueueSeconds,
-          runAtStart: true,
-          run: () => this.unlessStopping(() => this.enqueueSecondary()),
-        },
-        {
-          id: JOB_IDS.staleCheck,
-          name: "Mark Stale Assets",
-          intervalSeconds: staleCheckSeconds(options.staleAfterSeconds),
-          runAtStart: true,
-          run: () => this.unlessStopping(() => this.markStale()),
-        },
-      ],
-    });
+    const jobs = orchestratorJobs(
+      catalog.prioritySymbols(),
+      { ...intervals, staleAfterSeconds: options.staleAfterSeconds },
+      {
+        priorityBatch: () => this.unlessStopping(() => this.track(this.batches.runInTurn("scheduled"))),
+        queueProcessor: () => this.unlessStopping(() => this.processQueue()),
+        enqueueSecondary: () => this.unlessStopping(() => this.enqueueSecondary()),
+        staleCheck: () => this.unlessStopping(() => this.markStale()),
+        pruneHistory: () => this.unlessStopping(() => this.track(pruneHistory(store, clock, logger))),
+      },
+    );
+    this.scheduler = new IntervalScheduler({ clock, logger, jobs });
   }
 
   start(): void {
@@ -163,9 +146,9 @@ export class BatchOrchestrator {
 
   /**
    * Stops scheduling and aborts budget waits at once (assets still waiting for a token are
-   * reported failed as `rate_limited`, queued ones stay queued), lets running provider calls and
-   * store writes finish for up to `stopGraceMs`, then aborts them. Resolves when nothing runs any
-   * more. Idempotent.
+   * reported failed as `rate_limited`, queued ones stay queued, a queue run waiting for a spare
+   * token ends), lets running provider calls and store writes finish for up to `stopGraceMs`,
+   * then aborts them. Resolves when nothing runs any more. Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -178,25 +161,29 @@ export class BatchOrchestrator {
    */
   runManualBatch(): Promise<BatchResult> {
     if (this.stopping) return Promise.reject(new ShuttingDownError());
-    return this.runBatchInTurn("manual");
+    return this.track(this.batches.runInTurn("manual"));
   }
 
   /**
-   * Updates up to `queueItemsPerRun` queued assets, one spare budget token each, never waiting
-   * for one; failures are requeued or dropped. Does nothing while the provider rejects the key
-   * (`skipped: "key_rejected"`): the priority batch alone tries it again.
+   * Makes up to `queueItemsPerRun` provider calls for the most urgent queued assets, each paid
+   * with a spare budget token; when none is free, waits for one that frees before the queue
+   * processor's next tick (no wait when the scheduler is not running). Failures are requeued or
+   * dropped, updated assets queued again for their next refresh. Does nothing while the provider
+   * rejects the key (`skipped: "key_rejected"`): the priority batch alone tries it again.
    */
   processQueue(): Promise<QueueRunReport> {
     if (this.access.isKeyRejected) {
       this.options.logger.debug({ queueSize: this.options.queue.size }, "queue paused: key rejected");
-      const idle = { processed: 0, updated: [], requeued: [], dropped: [], noSpareBudget: false };
-      return Promise.resolve({ ...idle, skipped: "key_rejected" });
+      return Promise.resolve({ ...idleQueueRun(), skipped: "key_rejected" });
     }
+    const nextTick = this.scheduler.nextRunAt(JOB_IDS.queueProcessor);
     return this.track(
       this.queueRunner.processQueue({
         signal: this.abort.signal,
         budgetSignal: this.budgetAbort.signal,
-        reserve: this.batchReservation(),
+        reserve: () => this.batchReservation(),
+        waitUntilMs: nextTick?.getTime(),
+        paused: () => this.access.isKeyRejected,
       }),
     );
   }
@@ -206,12 +193,13 @@ export class BatchOrchestrator {
    * symbols.
    */
   markStale(): Promise<string[]> {
-    return this.track(this.runStaleCheck());
+    const { store, logger, staleAfterSeconds } = this.options;
+    return this.track(markStaleAssets(store, logger, staleAfterSeconds));
   }
 
   /** Queues every secondary asset that is not queued yet; returns the symbols queued. */
   enqueueSecondary(): Promise<string[]> {
-    return this.track(this.queueRunner.enqueueSecondary());
+    return this.track(this.feeder.enqueueSecondary());
   }
 
   /**
@@ -220,14 +208,14 @@ export class BatchOrchestrator {
    */
   async enqueue(symbol: string, priority?: AssetPriority): Promise<EnqueueOutcome> {
     if (this.stopping) throw new ShuttingDownError();
-    return this.queueRunner.enqueue(symbol, priority);
+    return this.feeder.enqueue(symbol, priority);
   }
 
   status(): OrchestratorStatus {
     return {
       running: this.scheduler.started && this.stopping === null,
       jobs: this.scheduler.status(),
-      lastBatch: this.lastBatch,
+      lastBatch: this.batches.lastBatch,
       priorityAssets: this.options.catalog.prioritySymbols(),
       queueSize: this.options.queue.size,
       callsRemaining: this.options.budget.remaining(),
@@ -241,7 +229,8 @@ export class BatchOrchestrator {
 
   /**
    * Calls `listener` (synchronously, without data) each time the queue's content changes: an
-   * enqueue, a refill, items taken by a queue run or put back. Returns the unsubscribe function.
+   * enqueue, a refill, items taken by a queue run, put back or queued again for their refresh.
+   * Returns the unsubscribe function.
    */
   onQueueChange(listener: () => void): () => void {
     return this.queueChanges.add(listener);
@@ -261,78 +250,8 @@ export class BatchOrchestrator {
   private batchReservation(): CallReservation {
     const count = this.options.catalog.priorityAssets().length;
     const now = this.options.clock.now();
-    const next = this.batchesPending > 0 ? null : this.scheduler.nextRunAt(JOB_IDS.priorityBatch);
+    const next = this.batches.pending ? null : this.scheduler.nextRunAt(JOB_IDS.priorityBatch);
     return { count, atMs: next === null ? now : Math.max(now, next.getTime()) };
-  }
-
-  private async runStaleCheck(): Promise<string[]> {
-    const { store, logger, staleAfterSeconds } = this.options;
-    const marked = await store.markStale(staleAfterSeconds);
-    if (marked.length > 0) logger.info({ symbols: marked, staleAfterSeconds }, "assets marked stale");
-    return marked;
-  }
-
-  private runBatchInTurn(trigger: BatchTrigger): Promise<BatchResult> {
-    this.batchesPending += 1;
-    const batch = this.batchTail.then(() => this.runPriorityBatch(trigger));
-    const settled = batch.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.batchTail = settled;
-    void settled.then(() => {
-      this.batchesPending -= 1;
-    });
-    return this.track(batch);
-  }
-
-  private async runPriorityBatch(trigger: BatchTrigger): Promise<BatchResult> {
-    // A batch queued behind another one before stop() began must not start after it.
-    if (this.stopping) throw new ShuttingDownError();
-    const { catalog, clock, logger, queue } = this.options;
-    const { updater } = this;
-    const batchId = this.newBatchId();
-    const startedAt = clock.now();
-    const assets = catalog.priorityAssets();
-    logger.info({ batchId, trigger, symbols: assets.map((a) => a.symbol) }, "priority batch started");
-
-    const report = await updater.updateAssets(assets, {
-      signal: this.abort.signal,
-      budgetSignal: this.budgetAbort.signal,
-    });
-    const completedAt = clock.now();
-    const failed: AssetFailure[] = report.failed.map(({ asset, error }) => ({
-      symbol: asset.symbol,
-      error: failureMessage(error),
-    }));
-    const result: BatchResult = {
-      batchId,
-      trigger,
-      startedAt: new Date(startedAt),
-      completedAt: new Date(completedAt),
-      durationMs: completedAt - startedAt,
-      priorityUpdated: report.updated.map((s) => s.symbol),
-      priorityFailed: failed,
-      queueProcessed: 0,
-      queueRemaining: queue.size,
-      apiCallsUsed: report.usage.calls,
-      rateLimitWaits: report.usage.waits,
-      errors: failed.map((f) => ({ ...f })),
-    };
-    this.lastBatch = result;
-    logger.info(
-      {
-        batchId,
-        trigger,
-        durationMs: result.durationMs,
-        updated: result.priorityUpdated,
-        failed: failed.length,
-        apiCalls: result.apiCallsUsed,
-        rateLimitWaits: result.rateLimitWaits,
-      },
-      "priority batch completed",
-    );
-    return result;
   }
 
   /** Scheduled runs do nothing once stopping, and a run refused for shutdown is not an error. */
@@ -346,39 +265,20 @@ export class BatchOrchestrator {
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight.add(work);
-    const forget = (): void => {
-      this.inFlight.delete(work);
-    };
-    work.then(forget, forget);
-    return work;
+    return this.work.track(work);
   }
 
   private async shutdown(): Promise<void> {
     const { clock, logger } = this.options;
     this.scheduler.stop();
     this.budgetAbort.abort(new ShuttingDownError());
-    logger.info({ running: this.inFlight.size }, "batch orchestrator stopping");
-    const idle = this.whenIdle();
-    const graceTimer = new AbortController();
+    logger.info({ running: this.work.size }, "batch orchestrator stopping");
     const graceMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-    const finishedInGrace = await Promise.race([
-      idle.then(() => true),
-      clock.sleep(graceMs, graceTimer.signal).then(
-        () => false,
-        () => false,
-      ),
-    ]);
-    graceTimer.abort();
-    if (!finishedInGrace) {
+    if (!(await this.work.finishWithin(clock, graceMs))) {
       logger.warn({ graceMs }, "running work did not finish in time; aborting it");
       this.abort.abort(new ShuttingDownError());
-      await idle;
+      await this.work.whenIdle();
     }
     logger.info({}, "batch orchestrator stopped");
-  }
-
-  private async whenIdle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -79,6 +79,12 @@ export interface MarketDataProvider {
    * one outcome per requested asset, in order. Throws only when the signal aborts.
    */
   fetchSnapshots(assets: readonly AssetRef[], options: FetchOptions): Promise<SnapshotOutcome[]>;
+  /**
+   * The HTTP calls (budget tokens) one fetchSnapshots of `assets` makes when every call succeeds:
+   * what a caller pre-pays (FetchOptions.prepaidCalls). 0 for no assets, and at most 1 for one.
+   * Calls the provider adds on its own (e.g. a further result page) spend tokens as usual.
+   */
+  callsFor(assets: readonly AssetRef[]): number;
 }
 
 export interface SyncStatusUpdate {

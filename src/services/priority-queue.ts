@@ -60,6 +60,8 @@ export interface EnqueueOptions {
    */
   promote?: boolean;
 }
+/** What PriorityQueue.dequeueMatching does with the item shown, and whether to go on. */
+export type MatchAnswer = "take" | "skip" | "stop";
 /** "duplicate": the symbol was queued again meanwhile, so that entry stands for it. */
 export type RequeueResult = "requeued" | "max_retries" | "duplicate" | "full";
 
@@ -145,6 +147,40 @@ export class PriorityQueue {
     this.release(slot, item);
     this.totalProcessed += 1;
     return item;
+  }
+
+  /**
+   * Removes and returns, most urgent first, the items `choose` takes. It is shown each queued item
+   * in queue order, with the items taken so far, until it answers "stop" or every item was shown;
+   * items it skips keep their place. Counts as one dequeue per item taken. O(k log n) for the k
+   * items shown.
+   */
+  dequeueMatching(choose: (item: QueuedAsset, taken: readonly QueuedAsset[]) => MatchAnswer): QueuedAsset[] {
+    const taken: QueuedAsset[] = [];
+    /** Slots shown but skipped: out of the heap meanwhile, still in `items` and `slots`. */
+    const skipped: Array<{ slot: number; key: number; seq: number }> = [];
+    try {
+      while (this.heap.size > 0) {
+        const slot = this.heap.peek();
+        const item = this.items[slot] as QueuedAsset;
+        const answer = choose(item, taken);
+        if (answer === "stop") break;
+        const seq = this.heap.seqOf(slot);
+        if (answer === "skip") {
+          skipped.push({ slot, key: this.heap.keyOf(slot), seq });
+          this.heap.pop();
+          continue;
+        }
+        this.dequeuedSeq.set(item, seq);
+        this.heap.pop();
+        this.release(slot, item);
+        this.totalProcessed += 1;
+        taken.push(item);
+      }
+    } finally {
+      for (const { slot, key, seq } of skipped) this.heap.push(slot, key, seq);
+    }
+    return taken;
   }
 
   /**

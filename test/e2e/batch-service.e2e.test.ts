@@ -126,12 +126,13 @@ describe("data-service over gRPC (PostgreSQL + Redis)", () => {
     expect(first?.status).toBe("SERVING");
   });
 
-  it("reports status: running, four jobs, the priority assets and the call budget", async () => {
+  it("reports status: running, five jobs, the priority assets and the call budget", async () => {
     const status = await unary<StatusResponse>(clients.batch, "GetStatus", {});
     expect(status.state).toBe("SERVICE_STATE_RUNNING");
     expect(status.jobs.map((j) => j.id).sort()).toEqual([
       "enqueue_secondary",
       "priority_batch",
+      "prune_history",
       "queue_processor",
       "stale_check",
     ]);

@@ -158,9 +158,15 @@ export function makeSnapshot(symbol: string, atMs: number, price = 100): AssetSn
 export type ScriptedOutcome = "ok" | ProviderError;
 
 /**
- * A provider with per-symbol scripted outcomes (default "ok"). It spends one token per asset
- * from `budget` when given one (as PolygonClient does: pre-paid tokens first, waits cut short by
- * `budgetSignal`), and can be held so a fetch blocks until released.
+ * How the fake provider's calls serve assets: one call per asset (`single` and `prev` modes), one
+ * per asset class present (`multi`), or one per fetch (`universal`).
+ */
+export type FakeCallSharing = "per-asset" | "per-class" | "per-fetch";
+
+/**
+ * A provider with per-symbol scripted outcomes (default "ok"). It spends one token per call (see
+ * FakeCallSharing; callsFor agrees) from `budget` when given one (as PolygonClient does: pre-paid
+ * tokens first, waits cut short by `budgetSignal`), and can be held so a fetch blocks until released.
  */
 export class FakeProvider implements MarketDataProvider {
   readonly requests: string[][] = [];
@@ -171,8 +177,12 @@ export class FakeProvider implements MarketDataProvider {
 
   constructor(
     private readonly clock: Clock,
-    private readonly options: { budget?: CallBudget; log?: CallLog } = {},
+    private readonly options: { budget?: CallBudget; log?: CallLog; sharing?: FakeCallSharing } = {},
   ) {}
+
+  callsFor(assets: readonly AssetRef[]): number {
+    return this.callGroups(assets).length;
+  }
 
   /** The next fetches of `symbol` answer these outcomes, one per fetch, then "ok" again. */
   script(symbol: string, ...outcomes: ScriptedOutcome[]): void {
@@ -201,25 +211,37 @@ export class FakeProvider implements MarketDataProvider {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       if (this.gate) await abortable(this.gate.promise, options.signal);
-      const outcomes: SnapshotOutcome[] = [];
-      for (const symbol of symbols) {
+      const outcomes = new Map<string, SnapshotOutcome>();
+      for (const group of this.callGroups(assets)) {
         const { budget } = this.options;
         const budgetError = budget ? await takeCallToken(budget, options) : undefined;
-        if (budgetError) {
-          outcomes.push({ symbol, ok: false, error: budgetError });
-          continue;
+        if (!budgetError) options.usage.calls += 1;
+        for (const { symbol } of group) {
+          const scripted = budgetError ?? this.scripts.get(symbol)?.shift() ?? "ok";
+          outcomes.set(
+            symbol,
+            scripted === "ok"
+              ? { symbol, ok: true, snapshot: makeSnapshot(symbol, this.clock.now()) }
+              : { symbol, ok: false, error: scripted },
+          );
         }
-        options.usage.calls += 1;
-        const scripted = this.scripts.get(symbol)?.shift() ?? "ok";
-        outcomes.push(
-          scripted === "ok"
-            ? { symbol, ok: true, snapshot: makeSnapshot(symbol, this.clock.now()) }
-            : { symbol, ok: false, error: scripted },
-        );
       }
-      return outcomes;
+      return symbols.map((symbol) => outcomes.get(symbol) as SnapshotOutcome);
     } finally {
       this.inFlight -= 1;
+    }
+  }
+
+  private callGroups(assets: readonly AssetRef[]): AssetRef[][] {
+    switch (this.options.sharing ?? "per-asset") {
+      case "per-asset":
+        return assets.map((asset) => [asset]);
+      case "per-class": {
+        const classes = [...new Set(assets.map((asset) => asset.assetType))];
+        return classes.map((type) => assets.filter((asset) => asset.assetType === type));
+      }
+      case "per-fetch":
+        return assets.length > 0 ? [[...assets]] : [];
     }
   }
 }
@@ -247,6 +269,8 @@ export class FakeStore implements AssetStore {
   readonly staleChecks: number[] = [];
   failSaves: Error | null = null;
   failStatus: Error | null = null;
+  /** Unset: a store without price history. Tests set it to see the prune job's calls. */
+  pruneHistory?: (now: Date) => Promise<number>;
 
   constructor(
     private readonly log?: CallLog,

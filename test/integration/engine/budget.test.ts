@@ -121,10 +121,11 @@ describe("engine under a compressed budget (5 calls per 6 s, real time)", () => 
       expect(result).toMatchObject({ priorityUpdated: CRITICAL, priorityFailed: [], apiCallsUsed: 3 });
     }
 
-    // The queue spent spare tokens only, never waiting for one.
+    // The queue spent spare tokens only: each call pre-paid with one, taken when free (after a
+    // wait for it, at most until the next queue tick), so no call of the queue waited for one.
     const queueRuns = logger.entries
       .filter((e) => e.msg === "queue processed")
-      .map((e) => e.obj as { processed: number; updated: string[] });
+      .map((e) => e.obj as { calls: number; updated: string[] });
     const queueUpdated = queueRuns.flatMap((run) => run.updated);
     expect(queueUpdated.length).toBeGreaterThanOrEqual(1);
     const queueFetches = logger.entries
@@ -132,8 +133,9 @@ describe("engine under a compressed budget (5 calls per 6 s, real time)", () => 
       .map((e) => e.obj as { updated: string[]; waits: number })
       .filter((e) => e.updated.length > 0 && !e.updated.some((symbol) => CRITICAL.includes(symbol)));
     expect(queueFetches.every((e) => e.waits === 0)).toBe(true);
-    // One request per asset (single mode): the batches' and the queue's, nothing else.
-    const queueCalls = queueRuns.reduce((sum, run) => sum + run.processed, 0);
+    // The batches' requests and the queue's pre-paid calls (one asset each in single mode),
+    // nothing else.
+    const queueCalls = queueRuns.reduce((sum, run) => sum + run.calls, 0);
     expect(log).toHaveLength(3 * batches.length + queueCalls);
 
     // The store agrees: the critical assets and the queued ones updated are SUCCESS.

@@ -34,6 +34,8 @@ export interface EngineOptions {
   intervals?: Partial<OrchestratorIntervals>;
   /** Price events through this Redis; default the in-process bus. */
   redisUrl?: string;
+  /** The queue's aging step (QUEUE_AGING_SECONDS); default the queue's, 5 min. */
+  queueAgingMs?: number;
 }
 
 export interface Engine {
@@ -109,9 +111,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   // The updater reads `engine.provider` at each fetch, so a test can swap it.
   const provider: MarketDataProvider = {
     fetchSnapshots: (assets, fetchOptions) => engine.provider.fetchSnapshots(assets, fetchOptions),
+    callsFor: (assets) => engine.provider.callsFor(assets),
   };
   const updater = new AssetUpdater({ provider, store: opened.store, publisher: events.publisher, logger });
-  const queue = new PriorityQueue({ clock: systemClock });
+  const queue = new PriorityQueue({
+    clock: systemClock,
+    ...(options.queueAgingMs === undefined ? {} : { agingStepMs: options.queueAgingMs }),
+  });
   const orchestrator = new BatchOrchestrator({
     updater,
     queue,

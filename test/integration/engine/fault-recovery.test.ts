@@ -66,6 +66,9 @@ describe("engine recovery from provider faults (sandbox, PostgreSQL)", () => {
   beforeAll(async () => {
     engine = await startEngine({
       client: { requestTimeoutMs: REQUEST_TIMEOUT_MS, rateLimitBackoffMs: RATE_LIMIT_BACKOFF_MS },
+      // Nearly FIFO: an updated HIGH asset, queued again for its refresh, does not come round
+      // again before the MEDIUM ones queued earlier (with the default 5 min, it would).
+      queueAgingMs: 1,
     });
   });
   afterAll(async () => {
@@ -142,6 +145,8 @@ describe("engine recovery from provider faults (sandbox, PostgreSQL)", () => {
 
   it("retries a queued asset through requeue and demotion, then makes it SUCCESS", async () => {
     const { orchestrator, sandbox, queue } = engine;
+    // The assets the first test updated are queued again for their refresh.
+    queue.clear();
     expect((await orchestrator.enqueue("GBPUSD")).enqueued).toBe(true);
     const queuedAt = queue.peek();
     sandbox.faults.set({ kind: "5xx", tickers: ["C:GBPUSD"], status: 503 });
@@ -161,7 +166,14 @@ describe("engine recovery from provider faults (sandbox, PostgreSQL)", () => {
 
     sandbox.faults.clear();
     expect(await orchestrator.processQueue()).toMatchObject({ updated: ["GBPUSD"], requeued: [] });
-    expect(queue.size).toBe(0);
+    // Queued again for its next refresh, as a new item: catalog priority, no retry, no error.
+    expect(queue.size).toBe(1);
+    expect(queue.peek()).toMatchObject({
+      symbol: "GBPUSD",
+      priority: queuedAt?.priority,
+      retryCount: 0,
+      lastError: null,
+    });
     expect((await engine.syncRows(["GBPUSD"])).get("GBPUSD")).toEqual({ status: "success", error: null });
   });
 });

@@ -59,11 +59,18 @@ describe("a rejected POLYGON_API_KEY (sandbox, PostgreSQL)", () => {
     await orchestrator.enqueueSecondary();
     expect(queue.size).toBe(6);
 
-    // Two items, one call: the first 401 ends the fetch for both. Neither is requeued.
+    // One call, one asset (single mode): the 401 drops it, not requeued, and ends the run at
+    // once; the other items stay queued.
     const first = await orchestrator.processQueue();
-    expect(first).toMatchObject({ processed: 2, updated: [], requeued: [], dropped: expect.any(Array) });
-    expect(first.dropped).toHaveLength(2);
-    expect(queue.size).toBe(4);
+    expect(first).toMatchObject({
+      processed: 1,
+      calls: 1,
+      updated: [],
+      requeued: [],
+      dropped: expect.any(Array),
+    });
+    expect(first.dropped).toHaveLength(1);
+    expect(queue.size).toBe(5);
     expect(rejectedCalls()).toBe(1);
     expect(keyErrors()).toHaveLength(1);
     expect(keyErrors()[0]?.obj).toMatchObject({ err: `unauthorized: ${REJECTED}` });
@@ -78,7 +85,7 @@ describe("a rejected POLYGON_API_KEY (sandbox, PostgreSQL)", () => {
     for (let i = 0; i < 3; i++) {
       expect(await orchestrator.processQueue()).toMatchObject({ processed: 0, skipped: "key_rejected" });
     }
-    expect(queue.size).toBe(4);
+    expect(queue.size).toBe(5);
     expect(rejectedCalls()).toBe(1);
 
     // Each priority batch tries the key once (one call for three assets) and logs nothing more.
@@ -123,7 +130,9 @@ describe("a rejected POLYGON_API_KEY (sandbox, PostgreSQL)", () => {
     const run = await orchestrator.processQueue();
     expect(run.skipped).toBeUndefined();
     expect(run.updated).toHaveLength(2);
-    expect(queue.size).toBe(2);
+    // Both are queued again for their next refresh.
+    expect(run.refreshed).toEqual(run.updated);
+    expect(queue.size).toBe(5);
     const rows = await engine.syncRows(CRITICAL);
     for (const symbol of CRITICAL) expect(rows.get(symbol)).toEqual({ status: "success", error: null });
     expect(keyErrors()).toHaveLength(1);

@@ -159,15 +159,17 @@ describe("StreamQueueStats", () => {
     await orchestrator.enqueueSecondary();
     expect((await next().promise).stats?.size).toBe(6);
 
-    // The run takes two items and holds them while the provider answers.
+    // The run takes its first item (single mode: one asset a call) and holds it while the
+    // provider answers.
     provider.hold();
     const taken = next();
     const run = orchestrator.processQueue();
     await clock.advance(GAP_MS);
     expect(taken.settled).toBe(true);
-    expect((await taken.promise).stats?.size).toBe(4);
+    expect((await taken.promise).stats?.size).toBe(5);
 
-    // Both fail with a retryable error and go back to the queue.
+    // It fails with a retryable error and goes back to the queue (the run's second item is
+    // updated and queued again for its next refresh).
     for (const symbol of provider.requests[0] ?? []) provider.script(symbol, providerError("transient"));
     const putBack = next();
     provider.release();

@@ -127,6 +127,7 @@ describe("BatchOrchestrator status", () => {
       ["queue_processor", 15],
       ["enqueue_secondary", 1800],
       ["stale_check", 60],
+      ["prune_history", 3600],
     ]);
     expect(status.jobs[0]?.name).toBe("Priority Assets Batch (XAUUSD, EURUSD, BTCUSD)");
     expect(orchestrator.queueStats()).toMatchObject({ size: 6, byPriority: { HIGH: 3, MEDIUM: 3 } });

@@ -6,7 +6,13 @@ import { AssetUpdater } from "../../../src/services/asset-updater.js";
 import { BatchOrchestrator, type OrchestratorIntervals } from "../../../src/services/batch-orchestrator.js";
 import type { Clock } from "../../../src/services/ports.js";
 import { PriorityQueue } from "../../../src/services/priority-queue.js";
-import { FakeLogger, FakeProvider, FakePublisher, FakeStore } from "../../support/fakes.js";
+import {
+  type FakeCallSharing,
+  FakeLogger,
+  FakeProvider,
+  FakePublisher,
+  FakeStore,
+} from "../../support/fakes.js";
 
 export const INTERVALS: OrchestratorIntervals = {
   batchSeconds: 300,
@@ -27,6 +33,8 @@ export interface HarnessOptions {
   intervals?: Partial<OrchestratorIntervals>;
   /** Default 900, as STALE_AFTER_SECONDS. */
   staleAfterSeconds?: number;
+  /** How the fake provider's calls serve assets; default one call per asset (single mode). */
+  sharing?: FakeCallSharing;
 }
 
 export function createHarness(options: HarnessOptions) {
@@ -38,7 +46,10 @@ export function createHarness(options: HarnessOptions) {
     marginMs: options.rateMarginMs ?? 0,
     clock,
   });
-  const provider = new FakeProvider(clock, { budget });
+  const provider = new FakeProvider(clock, {
+    budget,
+    ...(options.sharing ? { sharing: options.sharing } : {}),
+  });
   const store = new FakeStore(undefined, clock);
   const publisher = new FakePublisher();
   const logger = new FakeLogger();

@@ -456,6 +456,68 @@ describe("PriorityQueue requeue", () => {
   });
 });
 
+describe("PriorityQueue dequeueMatching", () => {
+  it("takes what it is told in queue order; skipped items keep their place", async () => {
+    const { clock, queue } = setup();
+    for (const [symbol, priority] of [
+      ["A1", HIGH],
+      ["B1", HIGH],
+      ["A2", MEDIUM],
+      ["B2", LOW],
+      ["A3", LOW],
+    ] as const) {
+      queue.enqueue(ref(symbol), priority);
+      await clock.advance(1000);
+    }
+    const shown: string[][] = [];
+    const taken = queue.dequeueMatching((item, sofar) => {
+      shown.push([item.symbol, ...sofar.map((t) => t.symbol)]);
+      return item.symbol.startsWith("A") ? "take" : "skip";
+    });
+
+    expect(taken.map((item) => item.symbol)).toEqual(["A1", "A2", "A3"]);
+    expect(shown).toEqual([["A1"], ["B1", "A1"], ["A2", "A1"], ["B2", "A1", "A2"], ["A3", "A1", "A2"]]);
+    expect(queue.stats()).toMatchObject({ size: 2, byPriority: { HIGH: 1, LOW: 1 }, totalProcessed: 3 });
+    expect(drain(queue)).toEqual(["B1", "B2"]);
+  });
+
+  it("stops where told, leaving the rest untouched", () => {
+    const { queue } = setup();
+    for (const symbol of ["A1", "A2", "A3", "A4"]) queue.enqueue(ref(symbol), MEDIUM);
+    const taken = queue.dequeueMatching((_item, sofar) => (sofar.length < 2 ? "take" : "stop"));
+    expect(taken.map((item) => item.symbol)).toEqual(["A1", "A2"]);
+    expect(drain(queue)).toEqual(["A3", "A4"]);
+  });
+
+  it("a skipped item keeps its place among equal keys, and a taken one can be put back", () => {
+    const { queue } = setup();
+    for (const symbol of ["A1", "A2", "A3"]) queue.enqueue(ref(symbol), HIGH);
+    const [a2] = queue.dequeueMatching((item) => (item.symbol === "A2" ? "take" : "skip"));
+    if (a2 === undefined) throw new Error("A2 not taken");
+    queue.enqueue(ref("A4"), HIGH);
+    expect(queue.putBack(a2)).toBe("requeued");
+    expect(drain(queue)).toEqual(["A1", "A2", "A3", "A4"]);
+  });
+
+  it("restores the skipped items when the chooser throws", () => {
+    const { queue } = setup();
+    for (const symbol of ["A1", "A2", "A3"]) queue.enqueue(ref(symbol), HIGH);
+    expect(() =>
+      queue.dequeueMatching((item) => {
+        if (item.symbol === "A3") throw new Error("boom");
+        return "skip";
+      }),
+    ).toThrow("boom");
+    expect(queue.size).toBe(3);
+    expect(drain(queue)).toEqual(["A1", "A2", "A3"]);
+  });
+
+  it("returns nothing on an empty queue", () => {
+    const { queue } = setup();
+    expect(queue.dequeueMatching(() => "take")).toEqual([]);
+  });
+});
+
 describe("PriorityQueue stats", () => {
   it("counts by tier, measures the oldest item's age and keeps totals", async () => {
     const { clock, queue } = setup({ maxSize: 10 });

@@ -37,14 +37,23 @@ describe("queue processor budget (fake clock)", () => {
 
     const report = await orchestrator.processQueue();
 
-    expect(report).toEqual({ processed: 0, updated: [], requeued: [], dropped: [], noSpareBudget: true });
+    expect(report).toEqual({
+      processed: 0,
+      calls: 0,
+      updated: [],
+      requeued: [],
+      dropped: [],
+      refreshed: [],
+      noSpareBudget: true,
+      waitedMs: 0,
+    });
     expect(queue.size).toBe(6);
     expect(clock.sleeping).toBe(0);
     expect(provider.requests).toEqual([["XAUUSD", "EURUSD", "BTCUSD"]]);
     expect(budget.stats()).toMatchObject({ totalCalls: 3, totalWaits: 0 });
   });
 
-  it("takes one spare token per item, and the provider spends no other", async () => {
+  it("takes one spare token per call, and the provider spends no other", async () => {
     const clock = new FakeClock();
     // Not started: no batch is scheduled, so one may be asked for at any time; 3 of 5 stay free.
     const { orchestrator, queue, provider, budget } = setup({
@@ -56,9 +65,15 @@ describe("queue processor budget (fake clock)", () => {
 
     const report = await orchestrator.processQueue();
 
-    expect(report).toMatchObject({ processed: 2, updated: ["ETHUSDT", "GBPUSD"], noSpareBudget: true });
-    expect(provider.requests).toEqual([["ETHUSDT", "GBPUSD"]]);
-    expect(queue.size).toBe(4);
+    expect(report).toMatchObject({
+      processed: 2,
+      calls: 2,
+      updated: ["ETHUSDT", "GBPUSD"],
+      noSpareBudget: true,
+    });
+    expect(provider.requests).toEqual([["ETHUSDT"], ["GBPUSD"]]);
+    // The two updated are queued again for their next refresh.
+    expect(queue.size).toBe(6);
     expect(budget.stats()).toMatchObject({ totalCalls: 2, totalWaits: 0, remaining: 3 });
     // The batch that may come next finds its 3 tokens.
     await expect(orchestrator.runManualBatch()).resolves.toMatchObject({ rateLimitWaits: 0 });
@@ -97,7 +112,7 @@ describe("queue processor budget (fake clock)", () => {
     expect(orchestrator.status().jobs[0]?.nextRunAt?.getTime()).toBe(t0 + 300 * SECOND);
     // Three are free now, and the overdue batch needs all three.
     expect(await orchestrator.processQueue()).toMatchObject({ processed: 0, noSpareBudget: true });
-    expect(provider.requests.slice(1)).toEqual([["ETHUSDT", "GBPUSD"]]);
+    expect(provider.requests.slice(1)).toEqual([["ETHUSDT"], ["GBPUSD"]]);
   });
 });
 

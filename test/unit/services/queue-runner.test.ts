@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe("processQueue", () => {
-  it("updates up to queueItemsPerRun items, most urgent first, in one updater call", async () => {
+  it("makes up to queueItemsPerRun calls, one asset each in single mode, most urgent first", async () => {
     const { orchestrator, provider, queue, store } = setup();
     await orchestrator.enqueueSecondary();
 
@@ -26,13 +26,17 @@ describe("processQueue", () => {
 
     expect(report).toEqual({
       processed: 2,
+      calls: 2,
       updated: ["ETHUSDT", "GBPUSD"],
       requeued: [],
       dropped: [],
+      refreshed: ["ETHUSDT", "GBPUSD"],
       noSpareBudget: false,
+      waitedMs: 0,
     });
-    expect(provider.requests).toEqual([["ETHUSDT", "GBPUSD"]]);
-    expect(queue.size).toBe(4);
+    expect(provider.requests).toEqual([["ETHUSDT"], ["GBPUSD"]]);
+    // Both are queued again for their next refresh, behind the others of their tier.
+    expect(queue.size).toBe(6);
     expect(store.status.get("GBPUSD")?.status).toBe("success");
     expect(store.status.get("USDJPY")?.status).toBe("pending");
   });
@@ -49,10 +53,13 @@ describe("processQueue", () => {
 
     expect(report).toEqual({
       processed: 2,
+      calls: 2,
       updated: [],
       requeued: ["GBPUSD"],
       dropped: ["USDJPY"],
+      refreshed: [],
       noSpareBudget: false,
+      waitedMs: 0,
     });
     expect(queue.has("USDJPY")).toBe(false);
     expect(store.status.get("USDJPY")).toMatchObject({
@@ -120,10 +127,13 @@ describe("processQueue", () => {
     const { orchestrator, provider } = setup();
     expect(await orchestrator.processQueue()).toEqual({
       processed: 0,
+      calls: 0,
       updated: [],
       requeued: [],
       dropped: [],
+      refreshed: [],
       noSpareBudget: false,
+      waitedMs: 0,
     });
     expect(provider.requests).toEqual([]);
   });

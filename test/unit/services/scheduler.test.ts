@@ -35,10 +35,11 @@ describe("BatchOrchestrator schedule (toad-scheduler on fake timers)", () => {
       ["queue_processor", t0 + 15 * SECOND],
       ["enqueue_secondary", t0 + 1800 * SECOND],
       ["stale_check", t0 + 60 * SECOND],
+      ["prune_history", t0 + 3600 * SECOND],
     ]);
 
     await vi.advanceTimersByTimeAsync(15 * SECOND);
-    expect(provider.requests.at(-1)).toEqual(["ETHUSDT", "GBPUSD"]);
+    expect(provider.requests.slice(1)).toEqual([["ETHUSDT"], ["GBPUSD"]]);
     expect(orchestrator.status().jobs[1]?.nextRunAt?.getTime()).toBe(t0 + 30 * SECOND);
 
     await vi.advanceTimersByTimeAsync(285 * SECOND);
@@ -47,17 +48,27 @@ describe("BatchOrchestrator schedule (toad-scheduler on fake timers)", () => {
     await orchestrator.stop();
   });
 
-  it("runs each job every interval, and the queue drains at queueItemsPerRun per run", async () => {
-    const { orchestrator, queue, batchRuns, queueRuns } = setup();
+  it("runs each job every interval; the queue makes queueItemsPerRun calls a run, cycling through the secondary assets", async () => {
+    const { orchestrator, queue, provider, batchRuns, queueRuns } = setup();
     orchestrator.start();
     await vi.advanceTimersByTimeAsync(45 * SECOND);
-    expect(queueRuns()).toBe(3);
-    expect(queue.size).toBe(0);
+    // Three runs of two calls (single mode: one asset a call), and every updated asset is back,
+    // behind the MEDIUM ones by its tier's handicap: HIGH ones come round again first.
+    expect(queueRuns()).toBe(6);
+    expect(queue.size).toBe(6);
+    const high = ["ETHUSDT", "GBPUSD", "USDJPY"];
+    expect(provider.requests.slice(1).flat()).toEqual([...high, ...high]);
 
     await vi.advanceTimersByTimeAsync(1800 * SECOND - 45 * SECOND);
     expect(batchRuns()).toBe(1 + 6);
-    // The second enqueue refilled the queue at 1800 s.
+    expect(queueRuns()).toBe(2 * 120);
     expect(queue.size).toBe(6);
+    // A MEDIUM asset waits at most one aging step (300 s) longer than a HIGH one: none starves.
+    const updates = new Map<string, number>();
+    for (const [symbol] of provider.requests.slice(1))
+      updates.set(symbol ?? "", (updates.get(symbol ?? "") ?? 0) + 1);
+    for (const symbol of ["XAGUSD", "AUDUSD", "USDCAD"])
+      expect(updates.get(symbol)).toBeGreaterThanOrEqual(4);
     await orchestrator.stop();
   });
 
