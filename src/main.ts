@@ -4,11 +4,18 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { BatchService } from "../gen/batch/v1/batch_pb.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { createAdminGuard } from "./api/auth.js";
 import { createBatchService } from "./api/batch-service.js";
 import { HealthRegistry, watchProviderHealth } from "./api/health.js";
-import { EVENTS_HEALTH_NAME, HEALTH_SERVICE_NAMES, PROVIDER_HEALTH_NAME } from "./api/routes.js";
+import {
+  EVENTS_HEALTH_NAME,
+  HEALTH_SERVICE_NAMES,
+  PROVIDER_HEALTH_NAME,
+  STORE_HEALTH_NAME,
+} from "./api/routes.js";
+import { watchStoreHealth } from "./api/store-probe.js";
 import { type AssetCatalog, loadAssetCatalog } from "./config/priority-assets.js";
 import { loadSettings, type Settings } from "./config/settings.js";
 import { MonitoredPublisher } from "./events/monitored-publisher.js";
@@ -26,6 +33,8 @@ import { openStore } from "./store/open-store.js";
 
 /** Exit code for a configuration the service cannot start with. */
 const EXIT_BAD_CONFIG = 2;
+/** How often the database is pinged for grpc.health.v1. */
+const STORE_PROBE_INTERVAL_MS = 5000;
 /** Shutdown must finish within 10 s; leave room below it. */
 const SHUTDOWN_DEADLINE_MS = 9000;
 
@@ -151,6 +160,14 @@ async function main(): Promise<void> {
   });
   await storage.store.ping();
   health.setAll(ServingStatus.SERVING);
+  // Reads need the database: the whole server and BatchService follow it, not just its own name.
+  const stopStoreProbe = watchStoreHealth({
+    registry: health,
+    ping: () => storage.store.ping(),
+    names: ["", BatchService.typeName, STORE_HEALTH_NAME],
+    intervalMs: STORE_PROBE_INTERVAL_MS,
+    logger,
+  });
   orchestrator.start();
   const { address, port } = server.http.address() as AddressInfo;
   logger.info(
@@ -167,6 +184,7 @@ async function main(): Promise<void> {
       logger.error({}, "shutdown deadline passed; exiting");
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    stopStoreProbe();
     health.setAll(ServingStatus.NOT_SERVING);
     await orchestrator.stop();
     await server.close();

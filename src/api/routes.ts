@@ -27,5 +27,13 @@ export const EVENTS_HEALTH_NAME = "data_service.events";
  */
 export const PROVIDER_HEALTH_NAME = "data_service.provider";
 
+/** Health name of the database: NOT_SERVING while it does not answer. */
+export const STORE_HEALTH_NAME = "data_service.store";
+
 /** Service names reported by grpc.health.v1 besides the whole server (""). */
-export const HEALTH_SERVICE_NAMES = [BatchService.typeName, EVENTS_HEALTH_NAME, PROVIDER_HEALTH_NAME];
+export const HEALTH_SERVICE_NAMES = [
+  BatchService.typeName,
+  EVENTS_HEALTH_NAME,
+  PROVIDER_HEALTH_NAME,
+  STORE_HEALTH_NAME,
+];
