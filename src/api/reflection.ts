@@ -1,5 +1,6 @@
-import { createRegistry, type DescFile, type DescService, toBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { readFileSync } from "node:fs";
+import { createRegistry, type DescFile, type DescService, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -12,6 +13,19 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
   const all = [...services, v1.ServerReflection, v1alpha.ServerReflection];
   const files = withDependencies(all.map((service) => service.file));
   const registry = createRegistry(...files.values());
+  const annotated = loadAnnotatedDescriptors();
+  /** The requested file first, then its transitive dependencies, as grpcurl expects. */
+  const fileResponse = (file: DescFile): ReflectionAnswer => {
+    const chain = [...withDependencies([file]).values()].reverse();
+    return {
+      case: "fileDescriptorResponse",
+      value: {
+        fileDescriptorProto: chain.map(
+          (f) => annotated.get(f.proto.name) ?? toBinary(FileDescriptorProtoSchema, f.proto),
+        ),
+      },
+    };
+  };
 
   const answer = (query: ReflectionQuery): ReflectionAnswer => {
     switch (query.case) {
@@ -84,15 +98,6 @@ type ReflectionAnswer =
   | { case: "listServicesResponse"; value: { service: { name: string }[] } }
   | { case: "errorResponse"; value: { errorCode: number; errorMessage: string } };
 
-/** The requested file first, then its transitive dependencies, as grpcurl expects. */
-function fileResponse(file: DescFile): ReflectionAnswer {
-  const chain = [...withDependencies([file]).values()].reverse();
-  return {
-    case: "fileDescriptorResponse",
-    value: { fileDescriptorProto: chain.map((f) => toBinary(FileDescriptorProtoSchema, f.proto)) },
-  };
-}
-
 function notFound(what: string): ReflectionAnswer {
   return { case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } };
 }
@@ -111,4 +116,21 @@ function withDependencies(roots: readonly DescFile[]): Map<string, DescFile> {
 
 function parentName(symbol: string): string {
   return symbol.slice(0, Math.max(0, symbol.lastIndexOf(".")));
+}
+
+/**
+ * The descriptors that `npm run generate` writes with `buf build` (gen/descriptors.binpb, next to
+ * the generated code in src/ and dist/ alike), by file name. Unlike the descriptors embedded in
+ * generated code they keep the .proto comments, so `grpcurl describe` shows them. Empty when the
+ * file is missing: reflection then serves the embedded descriptors, without comments.
+ */
+function loadAnnotatedDescriptors(): Map<string, Uint8Array> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(new URL("../../gen/descriptors.binpb", import.meta.url));
+  } catch {
+    return new Map();
+  }
+  const set = fromBinary(FileDescriptorSetSchema, bytes);
+  return new Map(set.file.map((file) => [file.name, toBinary(FileDescriptorProtoSchema, file)]));
 }

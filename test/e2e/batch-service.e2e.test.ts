@@ -1,5 +1,9 @@
 import http2 from "node:http2";
+import { fileURLToPath } from "node:url";
+import { fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import { GrpcReflection } from "grpc-js-reflection-client";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -27,6 +31,9 @@ interface RunBatchResponse {
   success: boolean;
   batchId: string;
   result: { priorityUpdated: string[]; apiCallsUsed: number; trigger: string; batchId: string };
+}
+interface ReflectionReply {
+  file_descriptor_response?: { file_descriptor_proto: Uint8Array[] };
 }
 interface PriceMessage {
   price: { symbol: string; bid: number; ask: number; lastPrice: number };
@@ -108,6 +115,31 @@ describe("data-service over gRPC (PostgreSQL + Redis)", () => {
     dynamic.close();
     expect(status.priority_assets).toEqual(PRIORITY);
     await expect(reflection.getDescriptorBySymbol("batch.v1.NoSuchThing")).rejects.toThrow();
+  });
+
+  it("serves the .proto comments through reflection, so grpcurl describe shows them", async () => {
+    const definition = protoLoader.loadSync("grpc/reflection/v1/reflection.proto", {
+      includeDirs: [fileURLToPath(new URL("../../proto", import.meta.url))],
+      keepCase: true,
+    });
+    const { grpc: pkg } = grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
+    };
+    const client = new pkg.reflection.v1.ServerReflection(service.address, grpc.credentials.createInsecure());
+    const call = (client.ServerReflectionInfo as () => grpc.ClientDuplexStream<object, ReflectionReply>)();
+    const reply = new Promise<ReflectionReply>((resolve, reject) => {
+      call.once("data", resolve);
+      call.once("error", reject);
+    });
+    call.write({ file_containing_symbol: "batch.v1.BatchService.RunBatch" });
+    const first = (await reply).file_descriptor_response?.file_descriptor_proto[0];
+    call.end();
+    client.close();
+    expect(first).toBeDefined();
+    const file = fromBinary(FileDescriptorProtoSchema, first as Uint8Array);
+    expect(file.name).toBe("batch/v1/batch.proto");
+    const comments = file.sourceCodeInfo?.location.map((l) => l.leadingComments).join("\n") ?? "";
+    expect(comments).toContain("RunBatch runs the priority batch");
   });
 
   it("answers health Check and Watch with SERVING, NOT_FOUND for an unknown service", async () => {
