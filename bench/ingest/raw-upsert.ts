@@ -7,7 +7,7 @@
  */
 import type pg from "pg";
 import type { AssetSnapshot } from "../../src/models/batch.js";
-import { toMetadataPatch } from "../../src/store/last-update.js";
+import { snapshotColumns } from "../../src/store/sql/save-snapshots.js";
 
 export async function rawUpsert(pool: pg.Pool, snapshots: readonly AssetSnapshot[]): Promise<void> {
   await pool.query(
@@ -30,20 +30,6 @@ export async function rawUpsert(pool: pg.Pool, snapshots: readonly AssetSnapshot
      SELECT id, bid, ask, spread, last_price, daily_open, daily_high, daily_low, daily_close,
             daily_volume, provider_ts, source
        FROM merged`,
-    [
-      snapshots.map((s) => s.symbol),
-      snapshots.map((s) => JSON.stringify(toMetadataPatch(s))),
-      snapshots.map((s) => s.bid),
-      snapshots.map((s) => s.ask),
-      snapshots.map((s) => s.spread),
-      snapshots.map((s) => s.lastPrice),
-      snapshots.map((s) => s.dailyOpen),
-      snapshots.map((s) => s.dailyHigh),
-      snapshots.map((s) => s.dailyLow),
-      snapshots.map((s) => s.dailyClose),
-      snapshots.map((s) => s.dailyVolume),
-      snapshots.map((s) => s.timestamp.toISOString()),
-      snapshots.map((s) => s.source),
-    ],
+    snapshotColumns(snapshots),
   );
 }

@@ -53,22 +53,29 @@ export async function saveSnapshots(
             now(), 'success', NULL, now(), now()
        FROM merged AS m
      ${SYNC_STATUS_ON_CONFLICT}`,
-    [
-      providerCode,
-      snapshots.map((s) => s.symbol),
-      snapshots.map((s) => JSON.stringify(toMetadataPatch(s))),
-      snapshots.map((s) => s.bid),
-      snapshots.map((s) => s.ask),
-      snapshots.map((s) => s.spread),
-      snapshots.map((s) => s.lastPrice),
-      snapshots.map((s) => s.dailyOpen),
-      snapshots.map((s) => s.dailyHigh),
-      snapshots.map((s) => s.dailyLow),
-      snapshots.map((s) => s.dailyClose),
-      snapshots.map((s) => s.dailyVolume),
-      // ISO-8601 UTC with milliseconds: the instant exactly, whatever the session's time zone.
-      snapshots.map((s) => s.timestamp.toISOString()),
-      snapshots.map((s) => s.source),
-    ],
+    [providerCode, ...snapshotColumns(snapshots)],
   );
+}
+
+/**
+ * The snapshots as one array per column, in the order of the statement's unnest: symbol, metadata
+ * patch, bid, ask, spread, last price, daily open/high/low/close/volume, provider time, source.
+ */
+export function snapshotColumns(snapshots: readonly AssetSnapshot[]): unknown[][] {
+  return [
+    snapshots.map((s) => s.symbol),
+    snapshots.map((s) => JSON.stringify(toMetadataPatch(s))),
+    snapshots.map((s) => s.bid),
+    snapshots.map((s) => s.ask),
+    snapshots.map((s) => s.spread),
+    snapshots.map((s) => s.lastPrice),
+    snapshots.map((s) => s.dailyOpen),
+    snapshots.map((s) => s.dailyHigh),
+    snapshots.map((s) => s.dailyLow),
+    snapshots.map((s) => s.dailyClose),
+    snapshots.map((s) => s.dailyVolume),
+    // ISO-8601 UTC with milliseconds: the instant exactly, whatever the session's time zone.
+    snapshots.map((s) => s.timestamp.toISOString()),
+    snapshots.map((s) => s.source),
+  ];
 }
