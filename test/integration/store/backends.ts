@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type pg from "pg";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type OpenedStore, openStore } from "../../../src/store/open-store.js";
 import { createTestDatabase } from "../../support/postgres.js";
 
@@ -59,4 +60,35 @@ export async function resetStore(pool: pg.Pool): Promise<void> {
   await pool.query("DELETE FROM data_sources.data_sync_status");
   await pool.query("DELETE FROM trading.symbols WHERE symbol <> ALL ($1::text[])", [SEEDED]);
   await pool.query("UPDATE trading.symbols SET metadata = '{}', is_active = true");
+}
+
+export interface StoreFixture {
+  /** The open store; only valid inside tests. */
+  readonly opened: OpenedStore;
+  /** Runs a query on the store's pool and returns its rows. */
+  sql<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+}
+
+/** Opens `backend` once for the enclosing describe, resets it before each test, closes it after. */
+export function useStoreBackend(backend: StoreBackend): StoreFixture {
+  let current: { opened: OpenedStore; cleanup(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    current = await backend.open();
+  });
+  afterAll(async () => {
+    await current?.cleanup();
+  });
+  beforeEach(async () => {
+    await resetStore(fixture.opened.pool);
+  });
+  const fixture: StoreFixture = {
+    get opened() {
+      if (!current) throw new Error(`the ${backend.name} store is not open`);
+      return current.opened;
+    },
+    async sql<R extends object = Record<string, unknown>>(text: string, values?: unknown[]) {
+      return (await fixture.opened.pool.query(text, values)).rows as R[];
+    },
+  };
+  return fixture;
 }

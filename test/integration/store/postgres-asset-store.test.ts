@@ -1,11 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AssetDefinition, AssetSnapshot } from "../../../src/models/batch.js";
 import { migrate } from "../../../src/store/migrate.js";
-import type { OpenedStore } from "../../../src/store/open-store.js";
 import { PostgresAssetStore } from "../../../src/store/postgres-asset-store.js";
 import { makeSnapshot } from "../../support/fakes.js";
-import { resetStore, STORE_BACKENDS } from "./backends.js";
+import { STORE_BACKENDS, useStoreBackend } from "./backends.js";
 
 const AT = Date.parse("2026-01-02T03:04:05.678Z");
 
@@ -14,25 +13,8 @@ function gold(overrides: Partial<AssetSnapshot> = {}): AssetSnapshot {
 }
 
 describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
-  let opened: OpenedStore;
-  let cleanup: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    ({ opened, cleanup } = await backend.open());
-  });
-  afterAll(async () => {
-    await cleanup?.();
-  });
-  beforeEach(async () => {
-    await resetStore(opened.pool);
-  });
-
-  async function sql<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<R[]> {
-    return (await opened.pool.query(text, values)).rows as R[];
-  }
+  const fixture = useStoreBackend(backend);
+  const sql = fixture.sql;
 
   async function metadataOf(symbol: string): Promise<unknown> {
     const [row] = await sql<{ metadata: unknown }>("SELECT metadata FROM trading.symbols WHERE symbol = $1", [
@@ -42,7 +24,7 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
   }
 
   it("applies each migration once: running them again changes nothing", async () => {
-    expect(await migrate(opened.pool)).toEqual([]);
+    expect(await migrate(fixture.opened.pool)).toEqual([]);
     const rows = await sql("SELECT version FROM public.data_service_migrations ORDER BY version");
     expect(rows).toEqual([
       { version: "0001_schema" },
@@ -66,7 +48,7 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
       priority: 1,
       is_active: true,
     });
-    const states = await opened.store.loadAssetStates();
+    const states = await fixture.opened.store.loadAssetStates();
     // Priority first (critical, high, medium), then symbol.
     expect(states.map((s) => s.symbol)).toEqual([
       "BTCUSD",
@@ -88,7 +70,7 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
                       updated_at = now() - interval '1 hour'
                 WHERE symbol = 'XAUUSD'`);
 
-    await opened.store.saveSnapshots([gold(), makeSnapshot("EURUSD", AT, 1.04)]);
+    await fixture.opened.store.saveSnapshots([gold(), makeSnapshot("EURUSD", AT, 1.04)]);
 
     expect(await metadataOf("XAUUSD")).toEqual({
       exchange: "OTC",
@@ -121,8 +103,8 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
   });
 
   it("saveSnapshots keeps the last snapshot of a symbol given twice in one call", async () => {
-    await opened.store.saveSnapshots([gold({ lastPrice: 1 }), gold({ lastPrice: 2 })]);
-    const [state] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.saveSnapshots([gold({ lastPrice: 1 }), gold({ lastPrice: 2 })]);
+    const [state] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(state?.latest?.lastPrice).toBe(2);
   });
 
@@ -131,7 +113,7 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
     // the history INSERT of the same statement ran.
     await sql("DELETE FROM data_sources.api_providers WHERE code = 'polygon'");
     try {
-      await expect(opened.store.saveSnapshots([gold()])).rejects.toMatchObject({ code: "23502" });
+      await expect(fixture.opened.store.saveSnapshots([gold()])).rejects.toMatchObject({ code: "23502" });
       expect(await metadataOf("XAUUSD")).toEqual({});
       expect(await sql("SELECT count(*) AS n FROM trading.price_snapshots")).toEqual([{ n: "0" }]);
     } finally {
@@ -142,12 +124,12 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
   });
 
   it("setSyncStatus records a failure with its error, and a later success clears it", async () => {
-    await opened.store.setSyncStatus([
+    await fixture.opened.store.setSyncStatus([
       { symbol: "XAUUSD", status: "failed", error: "HTTP 503" },
       { symbol: "EURUSD", status: "in_progress", error: null },
       { symbol: "NOSUCH", status: "failed", error: "ignored like the spec's INSERT … SELECT" },
     ]);
-    const [eur, xau] = await opened.store.loadAssetStates(["XAUUSD", "EURUSD"]);
+    const [eur, xau] = await fixture.opened.store.loadAssetStates(["XAUUSD", "EURUSD"]);
     expect(xau).toMatchObject({
       symbol: "XAUUSD",
       syncStatus: "failed",
@@ -157,17 +139,17 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
     expect(xau?.lastSyncAt).toBeInstanceOf(Date);
     expect(eur).toMatchObject({ symbol: "EURUSD", syncStatus: "in_progress", errorMessage: null });
 
-    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
-    const [after] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
+    const [after] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(after).toMatchObject({ syncStatus: "success", errorMessage: null });
     expect(await sql("SELECT count(*) AS n FROM data_sources.data_sync_status")).toEqual([{ n: "2" }]);
   });
 
   it("loadAssetStates returns the latest price and sync state of the requested active symbols", async () => {
-    await opened.store.saveSnapshots([gold(), makeSnapshot("USDCAD", AT, 1.4)]);
+    await fixture.opened.store.saveSnapshots([gold(), makeSnapshot("USDCAD", AT, 1.4)]);
     await sql("UPDATE trading.symbols SET is_active = false WHERE symbol = 'USDCAD'");
 
-    const states = await opened.store.loadAssetStates(["XAUUSD", "USDCAD", "NOSUCH", "EURUSD"]);
+    const states = await fixture.opened.store.loadAssetStates(["XAUUSD", "USDCAD", "NOSUCH", "EURUSD"]);
 
     expect(states.map((s) => s.symbol)).toEqual(["EURUSD", "XAUUSD"]);
     expect(states[0]).toEqual({
@@ -187,45 +169,45 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
   });
 
   it("records the last success apart from the last attempt: a failure keeps it", async () => {
-    await opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.saveSnapshots([gold()]);
     await sql(`UPDATE data_sources.data_sync_status
                   SET last_success_at = last_success_at - interval '1 hour',
                       last_sync_timestamp = last_sync_timestamp - interval '1 hour'`);
-    const [before] = await opened.store.loadAssetStates(["XAUUSD"]);
+    const [before] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(before?.lastSuccessAt).toEqual(before?.lastSyncAt);
 
-    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "failed", error: "HTTP 503" }]);
-    const [failed] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "failed", error: "HTTP 503" }]);
+    const [failed] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(failed?.lastSuccessAt).toEqual(before?.lastSuccessAt);
     expect(failed?.lastSyncAt?.getTime()).toBeGreaterThan(before?.lastSuccessAt?.getTime() as number);
 
-    await opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
-    const [again] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "XAUUSD", status: "success", error: null }]);
+    const [again] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(again?.lastSuccessAt).toEqual(again?.lastSyncAt);
   });
 
   it("markStale marks only successes older than the threshold, once, and returns their symbols", async () => {
-    await opened.store.saveSnapshots([
+    await fixture.opened.store.saveSnapshots([
       gold(),
       makeSnapshot("EURUSD", AT, 1.04),
       makeSnapshot("BTCUSD", AT, 9e4),
     ]);
-    await opened.store.setSyncStatus([{ symbol: "GBPUSD", status: "pending", error: null }]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "GBPUSD", status: "pending", error: null }]);
     // XAUUSD and EURUSD last succeeded 20 minutes ago; EURUSD failed since. BTCUSD is fresh.
     await sql(`UPDATE data_sources.data_sync_status
                   SET last_success_at = now() - interval '20 minutes',
                       last_sync_timestamp = now() - interval '20 minutes'
                 WHERE ticker_id IN (SELECT id FROM trading.symbols WHERE symbol IN ('XAUUSD', 'EURUSD', 'GBPUSD'))`);
-    await opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
     const [attempt] = await sql<{ at: Date }>(
       `SELECT last_sync_timestamp AS at FROM data_sources.data_sync_status st
          JOIN trading.symbols s ON s.id = st.ticker_id WHERE s.symbol = 'XAUUSD'`,
     );
 
-    expect(await opened.store.markStale(900)).toEqual(["XAUUSD"]);
-    expect(await opened.store.markStale(900)).toEqual([]);
+    expect(await fixture.opened.store.markStale(900)).toEqual(["XAUUSD"]);
+    expect(await fixture.opened.store.markStale(900)).toEqual([]);
 
-    const states = await opened.store.loadAssetStates(["XAUUSD", "EURUSD", "BTCUSD", "GBPUSD"]);
+    const states = await fixture.opened.store.loadAssetStates(["XAUUSD", "EURUSD", "BTCUSD", "GBPUSD"]);
     expect(states.map((s) => [s.symbol, s.syncStatus])).toEqual([
       ["BTCUSD", "success"],
       ["EURUSD", "failed"],
@@ -236,23 +218,23 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
     expect(states[2]?.lastSyncAt).toEqual(attempt?.at);
     // A threshold below the fresh row's age catches it too.
     await sql("SELECT pg_sleep(0.02)");
-    expect(await opened.store.markStale(0.01)).toEqual(["BTCUSD"]);
+    expect(await fixture.opened.store.markStale(0.01)).toEqual(["BTCUSD"]);
 
-    await opened.store.saveSnapshots([gold()]);
-    const [fresh] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.saveSnapshots([gold()]);
+    const [fresh] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(fresh).toMatchObject({ syncStatus: "success", errorMessage: null });
   });
 
   it("migration 0003 backfills the last success from successful rows and can run again", async () => {
-    await opened.store.saveSnapshots([gold()]);
-    await opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
+    await fixture.opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.setSyncStatus([{ symbol: "EURUSD", status: "failed", error: "HTTP 503" }]);
     await sql("UPDATE data_sources.data_sync_status SET last_success_at = NULL");
 
     const migration = await readFile(
       new URL("../../../src/store/migrations/0003_sync_last_success.sql", import.meta.url),
       "utf8",
     );
-    await opened.pool.query(migration);
+    await fixture.opened.pool.query(migration);
 
     const rows = await sql(`SELECT s.symbol, st.last_success_at = st.last_sync_timestamp AS backfilled
                               FROM data_sources.data_sync_status st
@@ -267,12 +249,12 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
     await sql(
       `UPDATE trading.symbols SET metadata = '{"last_update": {"bid": "n/a"}}' WHERE symbol = 'XAUUSD'`,
     );
-    const [state] = await opened.store.loadAssetStates(["XAUUSD"]);
+    const [state] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(state?.latest).toBeNull();
   });
 
   it("upsertCatalog adds and refreshes assets, keeps their prices, and becomes the default listing", async () => {
-    await opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.saveSnapshots([gold()]);
     const nzd: AssetDefinition = {
       symbol: "NZDUSD",
       polygonTicker: "C:NZDUSD",
@@ -292,7 +274,7 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
     };
 
     // A store of its own: the catalog it remembers must not narrow the other tests' results.
-    const store = new PostgresAssetStore(opened.pool);
+    const store = new PostgresAssetStore(fixture.opened.pool);
     await store.upsertCatalog([goldRenamed, nzd]);
 
     const rows = await sql(`SELECT symbol, name, priority, base_asset, metadata ? 'last_update' AS priced
@@ -314,14 +296,19 @@ describe.each(STORE_BACKENDS)("PostgresAssetStore on $name", (backend) => {
 
   it("stays usable after a statement fails outside a transaction", async () => {
     // Guards the embedded pool: PGlite's adapter desynchronises if the failing client is destroyed.
-    await expect(opened.pool.query("SELECT 1 / $1::int", [0])).rejects.toMatchObject({ code: "22012" });
-    const results = await Promise.all([sql("SELECT 5 AS x"), opened.store.loadAssetStates(["XAUUSD"])]);
+    await expect(fixture.opened.pool.query("SELECT 1 / $1::int", [0])).rejects.toMatchObject({
+      code: "22012",
+    });
+    const results = await Promise.all([
+      sql("SELECT 5 AS x"),
+      fixture.opened.store.loadAssetStates(["XAUUSD"]),
+    ]);
     expect(results[0]).toEqual([{ x: 5 }]);
     expect(results[1].map((s) => s.symbol)).toEqual(["XAUUSD"]);
   });
 
   it("answers ping and returns int8 as a string, as node-postgres does", async () => {
-    await expect(opened.store.ping()).resolves.toBeUndefined();
+    await expect(fixture.opened.store.ping()).resolves.toBeUndefined();
     expect(await sql("SELECT 9007199254740993::int8 AS big")).toEqual([{ big: "9007199254740993" }]);
   });
 });

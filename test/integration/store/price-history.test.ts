@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AssetSnapshot } from "../../../src/models/batch.js";
-import type { OpenedStore } from "../../../src/store/open-store.js";
 import { PostgresAssetStore } from "../../../src/store/postgres-asset-store.js";
 import { makeSnapshot } from "../../support/fakes.js";
-import { resetStore, STORE_BACKENDS } from "./backends.js";
+import { STORE_BACKENDS, useStoreBackend } from "./backends.js";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-03-01T12:00:00.000Z");
@@ -23,26 +22,11 @@ function gold(overrides: Partial<AssetSnapshot> = {}): AssetSnapshot {
 }
 
 describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
-  let opened: OpenedStore;
-  let cleanup: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    ({ opened, cleanup } = await backend.open());
-  });
-  afterAll(async () => {
-    await cleanup?.();
-  });
-  beforeEach(async () => {
-    await resetStore(opened.pool);
+  const fixture = useStoreBackend(backend);
+  const sql = fixture.sql;
+  beforeEach(() => {
     vi.restoreAllMocks();
   });
-
-  async function sql<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<R[]> {
-    return (await opened.pool.query(text, values)).rows as R[];
-  }
 
   /** History rows in insertion order, without id and received_at. */
   async function history(symbol?: string): Promise<Record<string, unknown>[]> {
@@ -60,7 +44,7 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
   async function storeAges(ages: Record<string, number[]>): Promise<void> {
     for (const [symbol, days] of Object.entries(ages)) {
       for (const age of [...days].sort((a, b) => b - a)) {
-        await opened.store.saveSnapshots([makeSnapshot(symbol, NOW - age * DAY, 100 + age)]);
+        await fixture.opened.store.saveSnapshots([makeSnapshot(symbol, NOW - age * DAY, 100 + age)]);
       }
     }
   }
@@ -78,9 +62,9 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
   }
 
   it("saveSnapshots stores a batch in one statement: the spec's metadata, one history row each, SUCCESS", async () => {
-    const query = vi.spyOn(opened.pool, "query");
+    const query = vi.spyOn(fixture.opened.pool, "query");
     const eur = makeSnapshot("EURUSD", AT + 1, 1.04);
-    await opened.store.saveSnapshots([gold(), eur, makeSnapshot("NOSUCH", AT, 1)]);
+    await fixture.opened.store.saveSnapshots([gold(), eur, makeSnapshot("NOSUCH", AT, 1)]);
     expect(query).toHaveBeenCalledTimes(1);
     query.mockRestore();
 
@@ -171,7 +155,9 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
 
   it("each save appends to the history and rewrites nothing", async () => {
     for (const [i, price] of [2650, 2651.5, 2649.25].entries()) {
-      await opened.store.saveSnapshots([gold({ lastPrice: price, timestamp: new Date(AT + i * 1000) })]);
+      await fixture.opened.store.saveSnapshots([
+        gold({ lastPrice: price, timestamp: new Date(AT + i * 1000) }),
+      ]);
     }
     const rows = await history("XAUUSD");
     expect(rows.map((r) => [r.last_price, (r.provider_ts as Date).getTime()])).toEqual([
@@ -182,26 +168,26 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
   });
 
   it("loadAssetStates reads the latest price from the history, daily volume included", async () => {
-    await opened.store.saveSnapshots([gold({ lastPrice: 2600, timestamp: new Date(AT - 60_000) })]);
-    await opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.saveSnapshots([gold({ lastPrice: 2600, timestamp: new Date(AT - 60_000) })]);
+    await fixture.opened.store.saveSnapshots([gold()]);
     // Another writer changes metadata: the history still decides.
     await sql(`UPDATE trading.symbols
                   SET metadata = jsonb_set(metadata, '{last_update,last_price}', '1')
                 WHERE symbol = 'XAUUSD'`);
 
-    const [state] = await opened.store.loadAssetStates(["XAUUSD"]);
+    const [state] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(state?.latest).toEqual(gold());
   });
 
   it("the latest is the newest provider time (ties: the later save), not the last save", async () => {
-    await opened.store.saveSnapshots([gold({ lastPrice: 2, timestamp: new Date(AT + 1000) })]);
+    await fixture.opened.store.saveSnapshots([gold({ lastPrice: 2, timestamp: new Date(AT + 1000) })]);
     // Arrives late (a slow replica, a retried fetch): appended, but not the latest.
-    await opened.store.saveSnapshots([gold({ lastPrice: 1, timestamp: new Date(AT) })]);
-    const [afterLate] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.saveSnapshots([gold({ lastPrice: 1, timestamp: new Date(AT) })]);
+    const [afterLate] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(afterLate?.latest).toMatchObject({ lastPrice: 2, timestamp: new Date(AT + 1000) });
 
-    await opened.store.saveSnapshots([gold({ lastPrice: 3, timestamp: new Date(AT + 1000) })]);
-    const [afterTie] = await opened.store.loadAssetStates(["XAUUSD"]);
+    await fixture.opened.store.saveSnapshots([gold({ lastPrice: 3, timestamp: new Date(AT + 1000) })]);
+    const [afterTie] = await fixture.opened.store.loadAssetStates(["XAUUSD"]);
     expect(afterTie?.latest).toMatchObject({ lastPrice: 3, timestamp: new Date(AT + 1000) });
     expect(await history("XAUUSD")).toHaveLength(3);
   });
@@ -211,9 +197,9 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
                   SET metadata = '{"last_update": {"bid": 1.1, "ask": 1.3, "spread": 0.2, "last_price": 1.2,
                                                    "timestamp": "2025-12-31T23:59:59.000Z", "source": "python"}}'
                 WHERE symbol = 'EURUSD'`);
-    await opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.saveSnapshots([gold()]);
 
-    const [eur, xau] = await opened.store.loadAssetStates(["XAUUSD", "EURUSD"]);
+    const [eur, xau] = await fixture.opened.store.loadAssetStates(["XAUUSD", "EURUSD"]);
     expect(eur?.latest).toEqual({
       symbol: "EURUSD",
       bid: 1.1,
@@ -238,8 +224,11 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
       EURUSD: [60, 45],
       BTCUSD: [10],
     });
-    const store = new PostgresAssetStore(opened.pool, { historyRetentionDays: 30, pruneChunkRows: 2 });
-    const query = vi.spyOn(opened.pool, "query");
+    const store = new PostgresAssetStore(fixture.opened.pool, {
+      historyRetentionDays: 30,
+      pruneChunkRows: 2,
+    });
+    const query = vi.spyOn(fixture.opened.pool, "query");
 
     expect(await store.pruneHistory(new Date(NOW))).toBe(4);
     // 2 + 2 + 0: one statement per chunk, until a chunk comes back short.
@@ -249,14 +238,14 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
     // Exactly 30 days old is not older than the retention.
     expect(await agesLeft()).toEqual({ BTCUSD: [10], EURUSD: [45], XAUUSD: [30, 29, 1] });
     expect(await store.pruneHistory(new Date(NOW))).toBe(0);
-    const [eur] = await opened.store.loadAssetStates(["EURUSD"]);
+    const [eur] = await fixture.opened.store.loadAssetStates(["EURUSD"]);
     expect(eur?.latest).toMatchObject({ lastPrice: 145, timestamp: new Date(NOW - 45 * DAY) });
   });
 
   it("pruneHistory with a retention of 0 keeps everything and sends nothing", async () => {
     await storeAges({ XAUUSD: [3650, 400, 1] });
-    const store = new PostgresAssetStore(opened.pool, { historyRetentionDays: 0 });
-    const query = vi.spyOn(opened.pool, "query");
+    const store = new PostgresAssetStore(fixture.opened.pool, { historyRetentionDays: 0 });
+    const query = vi.spyOn(fixture.opened.pool, "query");
     expect(await store.pruneHistory(new Date(NOW))).toBe(0);
     expect(query).not.toHaveBeenCalled();
     query.mockRestore();
@@ -264,7 +253,7 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
   });
 
   it("a symbol deleted from the catalog takes its history with it", async () => {
-    await opened.store.saveSnapshots([gold(), makeSnapshot("EURUSD", AT, 1.04)]);
+    await fixture.opened.store.saveSnapshots([gold(), makeSnapshot("EURUSD", AT, 1.04)]);
     await sql("DELETE FROM trading.symbols WHERE symbol = 'XAUUSD'");
     expect((await history()).map((r) => r.symbol)).toEqual(["EURUSD"]);
     // Put the seeded row back for the other tests.
@@ -274,18 +263,22 @@ describe.each(STORE_BACKENDS)("price history on $name", (backend) => {
   });
 
   it("migration 0004 can run again", async () => {
-    await opened.store.saveSnapshots([gold()]);
+    await fixture.opened.store.saveSnapshots([gold()]);
     const migration = await readFile(
       new URL("../../../src/store/migrations/0004_price_snapshots.sql", import.meta.url),
       "utf8",
     );
-    await opened.pool.query(migration);
+    await fixture.opened.pool.query(migration);
     expect(await history()).toHaveLength(1);
   });
 
   it("refuses a negative retention or an empty chunk", () => {
-    expect(() => new PostgresAssetStore(opened.pool, { historyRetentionDays: -1 })).toThrow(RangeError);
-    expect(() => new PostgresAssetStore(opened.pool, { historyRetentionDays: 1.5 })).toThrow(RangeError);
-    expect(() => new PostgresAssetStore(opened.pool, { pruneChunkRows: 0 })).toThrow(RangeError);
+    expect(() => new PostgresAssetStore(fixture.opened.pool, { historyRetentionDays: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() => new PostgresAssetStore(fixture.opened.pool, { historyRetentionDays: 1.5 })).toThrow(
+      RangeError,
+    );
+    expect(() => new PostgresAssetStore(fixture.opened.pool, { pruneChunkRows: 0 })).toThrow(RangeError);
   });
 });
